@@ -1,0 +1,326 @@
+"""Shared by kernel.py and sbx.py: the JSON-lines channel, fd-level stream capture with the
+forwarding caps and `.outputs/` saving, and the before/after file listing of /mnt/data.
+
+See docs/kernel-protocol.md for the message formats this module produces.
+"""
+
+import codecs
+import datetime
+import fcntl
+import json
+import os
+import re
+import termios
+import threading
+import time
+
+DATA_ROOT = "/mnt/data"
+OUTPUTS_DIR = ".outputs"
+
+HEAD_CAP = 128 * 1024          # bytes of a stream forwarded live
+TAIL_CAP = 64 * 1024           # bytes forwarded at the end when the head cap was passed
+SAVE_THRESHOLD = {"stdout": 4000, "stderr": 2000}
+SAVE_CAP = 50 * 1024 * 1024    # bytes of a stream kept in its .outputs file
+COALESCE_SECONDS = 0.05        # stream chunks are batched for this long
+COALESCE_BYTES = 64 * 1024     # ... or until this much text is pending
+READ_CHUNK = 64 * 1024
+FILES_CAP = 20000              # entries visited by a files snapshot
+
+
+def dumps(obj):
+    """One protocol line. ensure_ascii keeps surrogate-escaped file names (non-UTF-8 bytes) and
+    U+2028/U+2029 from breaking the line-based UTF-8 channel."""
+    return json.dumps(obj, ensure_ascii=True, separators=(",", ":"), default=str) + "\n"
+
+
+class Channel:
+    """Writes protocol messages, one JSON object per line, to a file descriptor (thread-safe)."""
+
+    def __init__(self, fd):
+        self.fd = fd
+        self.lock = threading.Lock()
+
+    def send(self, obj):
+        data = dumps(obj).encode("ascii")
+        with self.lock:
+            view = memoryview(data)
+            while view:
+                try:
+                    n = os.write(self.fd, view)
+                except InterruptedError:
+                    continue
+                except BrokenPipeError:
+                    os._exit(0)  # the host went away; nobody is left to talk to
+                view = view[n:]
+
+
+def safe_filename_part(text):
+    """Execution ids come from the host; keep them from naming a path outside .outputs/."""
+    return re.sub(r"[^A-Za-z0-9._-]", "_", str(text))[:100] or "_"
+
+
+def set_pipe_size(fd, size=1024 * 1024):
+    """Bigger pipes mean fewer wake-ups for large outputs (best effort; 1 MiB is the default
+    unprivileged maximum)."""
+    try:
+        fcntl.fcntl(fd, 1031, size)  # F_SETPIPE_SZ
+    except OSError:
+        pass
+
+
+def set_nonblocking(fd):
+    fcntl.fcntl(fd, fcntl.F_SETFL, fcntl.fcntl(fd, fcntl.F_GETFL) | os.O_NONBLOCK)
+
+
+def bytes_available(fd):
+    """How many bytes are buffered in a pipe right now (FIONREAD)."""
+    buf = bytearray(4)
+    fcntl.ioctl(fd, termios.FIONREAD, buf, True)
+    return int.from_bytes(buf, "little")
+
+
+def read_nonblocking(fd, limit=READ_CHUNK):
+    """One read from a non-blocking fd: bytes, b"" at EOF, or None when nothing is buffered."""
+    try:
+        return os.read(fd, limit)
+    except (BlockingIOError, InterruptedError):
+        return None
+
+
+class StreamCapture:
+    """Everything one execution wrote to one stream (stdout or stderr).
+
+    The first HEAD_CAP bytes are forwarded live; after that only the last TAIL_CAP bytes are kept
+    and forwarded by finish(), preceded by a stream_gap message when bytes were skipped. Once the
+    stream passes its save threshold the whole stream (up to SAVE_CAP) is written to
+    /mnt/data/.outputs/<id>.<name>.txt. Memory use is bounded whatever the amount written."""
+
+    def __init__(self, exec_id, name):
+        self.exec_id = exec_id
+        self.name = name
+        self.total = 0
+        self.head_left = HEAD_CAP
+        self.decoder = codecs.getincrementaldecoder("utf-8")("replace")
+        self.tail = bytearray()
+        self.after_head = 0
+        self.prebuffer = bytearray()   # the stream until it passes the save threshold
+        self.save_file = None
+        self.save_path = None
+        self.saved = 0
+        self.save_failed = False
+
+    def feed(self, data):
+        """Accounts for `data` and returns the text to forward now (possibly "")."""
+        self.total += len(data)
+        self._save(data)
+        text = ""
+        if self.head_left > 0:
+            cut = min(len(data), self.head_left)
+            if cut < len(data):
+                # Stop the head on a character boundary so the decoder holds no partial character.
+                back = 0
+                while back < 3 and cut - back > 0 and (data[cut - back] & 0xC0) == 0x80:
+                    back += 1
+                if (data[cut - back] & 0xC0) == 0x80:
+                    back = 0
+                cut -= back
+                self.head_left = 0
+            else:
+                self.head_left -= cut
+            text = self.decoder.decode(data[:cut])
+            data = data[cut:]
+        if data:
+            self.after_head += len(data)
+            self.tail += data
+            if len(self.tail) > 2 * TAIL_CAP:
+                del self.tail[:-TAIL_CAP]
+        return text
+
+    def _save(self, data):
+        if self.save_failed:
+            return
+        if self.save_file is None:
+            if self.total <= SAVE_THRESHOLD[self.name]:
+                self.prebuffer += data
+                return
+            rel = f"{OUTPUTS_DIR}/{safe_filename_part(self.exec_id)}.{self.name}.txt"
+            try:
+                os.makedirs(os.path.join(DATA_ROOT, OUTPUTS_DIR), exist_ok=True)
+                self.save_file = open(os.path.join(DATA_ROOT, rel), "wb")
+            except OSError:
+                self.save_failed = True
+                return
+            self.save_path = rel
+            data = bytes(self.prebuffer) + data
+            self.prebuffer = bytearray()
+        room = SAVE_CAP - self.saved
+        if room > 0:
+            chunk = data[:room]
+            try:
+                self.save_file.write(chunk)
+            except OSError:  # e.g. the volume is full: keep what was written
+                self.save_failed = True
+                return
+            self.saved += len(chunk)
+
+    def finish(self, emit):
+        """Forwards the tail (after a stream_gap if bytes were skipped), closes the save file and
+        returns the `streams` entry for `done`."""
+        tail = bytes(self.tail[-TAIL_CAP:])
+        if self.after_head > len(tail):
+            # The tail may start inside a multi-byte character: skip its continuation bytes.
+            skip = 0
+            while skip < 3 and skip < len(tail) and (tail[skip] & 0xC0) == 0x80:
+                skip += 1
+            text = self.decoder.decode(b"", final=True)
+            if text:
+                emit(self.name, text)
+            emit(None, {"type": "stream_gap", "id": self.exec_id, "name": self.name,
+                        "omittedBytes": self.after_head - len(tail) + skip})
+            text = tail[skip:].decode("utf-8", "replace")
+        else:
+            text = self.decoder.decode(tail, final=True)
+        if text:
+            emit(self.name, text)
+        if self.save_file is not None:
+            try:
+                if self.total > self.saved:
+                    self.save_file.write(
+                        f"\n[output cut here: the first {self.saved} of {self.total} bytes were "
+                        f"saved]\n".encode())
+                self.save_file.close()
+            except OSError:
+                pass
+        return {"bytes": self.total, "savedTo": self.save_path, "savedBytes": self.saved,
+                "saveTruncated": self.total > self.saved and self.save_path is not None}
+
+
+class Capture:
+    """stdout + stderr capture of one execution, forwarding coalesced `stream` outputs in order.
+
+    Not thread-safe by itself: the owner calls feed()/flush()/finish() from one thread at a time."""
+
+    def __init__(self, channel, exec_id):
+        self.channel = channel
+        self.exec_id = exec_id
+        self.streams = {"stdout": StreamCapture(exec_id, "stdout"),
+                        "stderr": StreamCapture(exec_id, "stderr")}
+        self.pending = []          # [name, text] segments not yet sent, in write order
+        self.pending_size = 0
+        self.pending_since = None
+
+    def feed(self, name, data):
+        text = self.streams[name].feed(data)
+        if not text:
+            return
+        if self.pending and self.pending[-1][0] == name:
+            self.pending[-1][1] += text
+        else:
+            self.pending.append([name, text])
+        self.pending_size += len(text)
+        if self.pending_since is None:
+            self.pending_since = time.monotonic()
+
+    def flush_deadline(self):
+        """Monotonic time by which pending text should be sent, or None."""
+        if self.pending_since is None:
+            return None
+        if self.pending_size >= COALESCE_BYTES:
+            return self.pending_since
+        return self.pending_since + COALESCE_SECONDS
+
+    def maybe_flush(self):
+        deadline = self.flush_deadline()
+        if deadline is not None and time.monotonic() >= deadline:
+            self.flush()
+
+    def flush(self):
+        for name, text in self.pending:
+            self._send_stream(name, text)
+        self.pending = []
+        self.pending_size = 0
+        self.pending_since = None
+
+    def _send_stream(self, name, text):
+        self.channel.send({"type": "output", "id": self.exec_id,
+                           "output": {"output_type": "stream", "name": name, "text": text}})
+
+    def finish(self):
+        """Sends what is pending plus each stream's tail; returns the `streams` field of `done`."""
+        self.flush()
+
+        def emit(name, payload):
+            if name is None:
+                self.channel.send(payload)
+            else:
+                self._send_stream(name, payload)
+
+        return {name: stream.finish(emit) for name, stream in self.streams.items()}
+
+
+def iso_time(ts):
+    return datetime.datetime.fromtimestamp(ts, datetime.timezone.utc).isoformat(
+        timespec="milliseconds").replace("+00:00", "Z")
+
+
+def snapshot_files(root=DATA_ROOT, cap=FILES_CAP):
+    """{relative path: (size, mtime_ns, mtime)} of regular files under root, skipping the top-level
+    .outputs/ and not following symlinks. Folders are walked in sorted order, so that a walk cut
+    at `cap` entries stops at the same place before and after an execution."""
+    found = {}
+    visited = 0
+    stack = [("", root)]
+    while stack and visited < cap:
+        rel_dir, abs_dir = stack.pop()
+        try:
+            with os.scandir(abs_dir) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError:
+            continue
+        subdirs = []
+        for entry in entries[:cap - visited]:
+            visited += 1
+            rel = rel_dir + entry.name
+            try:
+                if entry.is_dir(follow_symlinks=False):
+                    if rel != OUTPUTS_DIR:
+                        subdirs.append((rel + "/", entry.path))
+                elif entry.is_file(follow_symlinks=False):
+                    st = entry.stat(follow_symlinks=False)
+                    found[rel] = (st.st_size, st.st_mtime_ns, st.st_mtime)
+            except OSError:
+                continue
+        stack.extend(reversed(subdirs))  # popped in sorted order
+    return found
+
+
+def diff_files(before, after):
+    """The `files` field of `done`: files created or modified between two snapshots."""
+    changes = []
+    for rel, (size, mtime_ns, mtime) in after.items():
+        old = before.get(rel)
+        if old is None:
+            change = "created"
+        elif old[:2] != (size, mtime_ns):
+            change = "modified"
+        else:
+            continue
+        changes.append({"path": os.fsdecode(rel), "size": size, "mtime": iso_time(mtime),
+                        "change": change})
+    changes.sort(key=lambda c: c["path"])
+    return changes
+
+
+def drain_fd(fd, on_data, budget=None):
+    """Reads a non-blocking fd until EAGAIN (or until `budget` bytes were read, when given), passing
+    each chunk to on_data. Returns True at EOF."""
+    read = 0
+    while budget is None or read < budget:
+        data = read_nonblocking(fd)
+        if data is None:
+            return False
+        if not data:
+            return True
+        read += len(data)
+        on_data(data)
+    return False

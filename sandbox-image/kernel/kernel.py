@@ -1,0 +1,518 @@
+"""The long-lived Python kernel of a sandbox session: `python3 /opt/sandbox/kernel.py`.
+
+Talks JSON lines over its original stdin/stdout (docs/kernel-protocol.md). User code runs on the
+main thread in an IPython InteractiveShell; a reader thread forwards whatever is written to fd 1/2
+(which point at pipes) and a command thread handles `interrupt` while code runs.
+"""
+
+import os
+import sys
+
+# The protocol owns the real stdout from the first moment: keep private duplicates of the original
+# fds and let fd 1 point at the diagnostics fd while warming up, so nothing can print into the
+# protocol. fd 1/2 are pointed at the capture pipes once warm-up is over.
+PROTO_FD = os.dup(1)
+DIAG_FD = os.dup(2)
+CMD_FD = os.dup(0)
+os.dup2(2, 1)
+_devnull = os.open(os.devnull, os.O_RDONLY)
+os.dup2(_devnull, 0)  # user code must not read the command channel (input() gets EOF)
+os.close(_devnull)
+
+import base64
+import contextlib
+import ctypes
+import errno
+import io
+import json
+import queue
+import re
+import select
+import shutil
+import signal
+import threading
+import time
+import traceback
+
+from capture import (DATA_ROOT, Capture, Channel, bytes_available, diff_files, drain_fd,
+                     read_nonblocking, set_nonblocking, set_pipe_size, snapshot_files)
+
+HOME = os.environ.setdefault("HOME", "/tmp/home")
+MPLCONFIGDIR = os.environ.setdefault("MPLCONFIGDIR", "/tmp/mpl")
+os.environ.setdefault("MPLBACKEND", "Agg")
+MPL_SEED = "/opt/sandbox/mplconfig"
+
+BLOCKED_AUDIT_EVENTS = frozenset({
+    "subprocess.Popen", "os.system", "os.fork", "os.forkpty", "os.exec", "os.posix_spawn",
+    "os.spawn",
+})
+ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+CLONE_THREAD = 0x00010000
+
+_diag_file = os.fdopen(DIAG_FD, "w", buffering=1, encoding="utf-8", errors="backslashreplace")
+
+
+def diag(message):
+    """Kernel diagnostics go to the original stderr, never into the protocol or user streams."""
+    try:
+        _diag_file.write(f"kernel: {message}\n")
+    except OSError:
+        pass
+
+
+def process_age_ms():
+    """Milliseconds since this process was started (so warmMs includes interpreter start-up)."""
+    with open("/proc/self/stat", "rb") as f:
+        stat = f.read()
+    start_ticks = int(stat[stat.rindex(b")") + 2:].split()[19])
+    now = time.clock_gettime(time.CLOCK_BOOTTIME)
+    return round((now - start_ticks / os.sysconf("SC_CLK_TCK")) * 1000)
+
+
+def prepare_dirs():
+    os.makedirs(HOME, exist_ok=True)
+    os.makedirs(MPLCONFIGDIR, exist_ok=True)
+    # Seed matplotlib's font cache (built at image build time) so it is not rebuilt at start-up.
+    if os.path.isdir(MPL_SEED):
+        for name in os.listdir(MPL_SEED):
+            src, dst = os.path.join(MPL_SEED, name), os.path.join(MPLCONFIGDIR, name)
+            if os.path.exists(dst):
+                continue
+            if os.path.isdir(src):
+                shutil.copytree(src, dst)
+            else:
+                shutil.copy2(src, dst)
+    try:
+        os.chdir(DATA_ROOT)
+    except OSError as exc:
+        diag(f"cannot enter {DATA_ROOT}: {exc}")
+
+
+# --- warm-up: the imports most sessions need, done before `ready` -----------------------------------
+prepare_dirs()
+import numpy  # noqa: E402,F401
+import pandas  # noqa: E402,F401
+import matplotlib  # noqa: E402
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+
+plt.close(plt.figure())  # resolves the backend now rather than in the first plotting cell
+from matplotlib._pylab_helpers import Gcf  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from IPython.core.displayhook import DisplayHook  # noqa: E402
+from IPython.core.displaypub import DisplayPublisher  # noqa: E402
+from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
+from IPython.display import display  # noqa: E402
+from traitlets import Type  # noqa: E402
+from traitlets.config import Config  # noqa: E402
+
+_libc = ctypes.CDLL(None)
+
+
+def jsonable_bundle(data):
+    """Mime bundles may carry bytes (PNG/JPEG formatters): nbformat wants them base64-encoded."""
+    return {mime: base64.b64encode(value).decode("ascii") if isinstance(value, bytes) else value
+            for mime, value in (data or {}).items()}
+
+
+def safe_str(value):
+    try:
+        return str(value)
+    except Exception:  # a user exception whose __str__ fails
+        return f"<unprintable {type(value).__name__}>"
+
+
+class SandboxDisplayHook(DisplayHook):
+    """The last expression of a cell becomes an `execute_result`."""
+
+    def write_output_prompt(self):
+        pass
+
+    def write_format_data(self, format_dict, md_dict=None):
+        self.shell.kernel.emit_output({
+            "output_type": "execute_result", "execution_count": self.prompt_count,
+            "data": jsonable_bundle(format_dict), "metadata": md_dict or {}})
+
+    def finish_displayhook(self):
+        pass  # the default writes a separator to stdout
+
+
+class SandboxDisplayPublisher(DisplayPublisher):
+    """display() becomes `display_data`."""
+
+    def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs):
+        self.shell.kernel.emit_output({"output_type": "display_data",
+                                       "data": jsonable_bundle(data), "metadata": metadata or {}})
+
+    def clear_output(self, wait=False):
+        pass  # outputs are an append-only list in this protocol
+
+
+class SandboxShell(InteractiveShell):
+    displayhook_class = Type(SandboxDisplayHook)
+    display_pub_class = Type(SandboxDisplayPublisher)
+    kernel = None
+
+    def ask_exit(self):
+        """exit()/quit() in a cell: the session's kernel lives on."""
+        print("exit() has no effect here: the kernel keeps running. Restart the session to get "
+              "a fresh kernel.", file=sys.stderr)
+
+    def _showtraceback(self, etype, evalue, stb):
+        self.kernel.emit_output({
+            "output_type": "error", "ename": getattr(etype, "__name__", safe_str(etype)),
+            "evalue": safe_str(evalue), "traceback": [ANSI_ESCAPE.sub("", s) for s in stb]})
+
+
+def make_shell():
+    config = Config()
+    config.HistoryManager.hist_file = ":memory:"  # no sqlite file, no history thread
+    shell = SandboxShell.instance(config=config, colors="NoColor")
+    shell.InteractiveTB.set_colors("NoColor")
+    return shell
+
+
+SHELL = make_shell()
+
+
+# --- the kernel proper ----------------------------------------------------------------------------
+class OutputPump(threading.Thread):
+    """Reads the fd 1/2 pipes and forwards their bytes as the current execution's streams.
+
+    It only reads while an execution is active; bytes written between executions (by a leftover
+    thread) stay in the pipe and are reported by the next execution. sync() makes it forward every
+    byte written before the call; sync(stop=True) additionally ends the execution's capture."""
+
+    def __init__(self, channel, fds):
+        super().__init__(name="sbx-output-pump", daemon=True)
+        self.channel = channel
+        self.fds = fds                      # {"stdout": read fd, "stderr": read fd}
+        self.names = {fd: name for name, fd in fds.items()}
+        self.wake_r, self.wake_w = os.pipe()
+        set_nonblocking(self.wake_r)
+        self.cond = threading.Condition()
+        self.capture = None
+        self.requested = 0                  # sync requests made / served, so a waiter
+        self.served = 0                     # knows its own request was served
+        self.stop_requested = False
+
+    def begin(self, exec_id):
+        with self.cond:
+            self.capture = Capture(self.channel, exec_id)
+            self.cond.notify_all()
+
+    def sync(self, stop=False):
+        """Returns the finished Capture when stop=True (None if no execution was active)."""
+        with self.cond:
+            capture = self.capture
+            if capture is None:
+                return None
+            self.requested += 1
+            ticket = self.requested
+            if stop:
+                self.stop_requested = True
+            os.write(self.wake_w, b"x")
+            while self.served < ticket:
+                self.cond.wait()
+            return capture
+
+    def run(self):
+        poller = select.poll()
+        for fd in (*self.fds.values(), self.wake_r):
+            poller.register(fd, select.POLLIN)
+        while True:
+            with self.cond:
+                while self.capture is None:
+                    self.cond.wait()
+                capture = self.capture
+            deadline = capture.flush_deadline()
+            timeout = None if deadline is None else max(0, (deadline - time.monotonic()) * 1000)
+            woken = False
+            for fd, _ in poller.poll(timeout):
+                if fd == self.wake_r:
+                    while read_nonblocking(self.wake_r):
+                        pass
+                    woken = True
+                else:
+                    data = read_nonblocking(fd)
+                    if data:
+                        capture.feed(self.names[fd], data)
+            if woken:
+                self._serve(capture)
+            else:
+                capture.maybe_flush()
+
+    def _serve(self, capture):
+        with self.cond:
+            ticket, stop = self.requested, self.stop_requested
+        # Everything written before the request is in the pipes now: read exactly that much, so a
+        # thread that keeps writing cannot keep us here.
+        for name, fd in self.fds.items():
+            drain_fd(fd, lambda data, name=name: capture.feed(name, data),
+                     budget=bytes_available(fd))
+        capture.flush()
+        with self.cond:
+            self.served = ticket
+            if stop:
+                self.capture = None
+                self.stop_requested = False
+            self.cond.notify_all()
+
+
+class Kernel:
+    def __init__(self, shell):
+        self.shell = shell
+        shell.kernel = self
+        self.channel = Channel(PROTO_FD)
+        self.main_ident = threading.main_thread().ident
+        self.commands = queue.Queue()
+        self.lock = threading.Lock()        # guards running_id/interruptible against interrupts
+        self.running_id = None
+        self.interruptible = False          # True while user code may receive KeyboardInterrupt
+        self.critical = 0                   # >0 while the main thread writes a protocol message
+        self.deferred_interrupt = False
+        self.shown_figures = set()
+        self.pump = None
+
+    # -- setup --------------------------------------------------------------------------------------
+    def redirect_std_streams(self):
+        """fd 1 and fd 2 become pipes read by the pump; sys.stdout/err are rebuilt on top of them."""
+        fds = {}
+        for name, target in (("stdout", 1), ("stderr", 2)):
+            r, w = os.pipe()
+            set_pipe_size(w)
+            set_nonblocking(r)
+            os.dup2(w, target)
+            os.close(w)
+            fds[name] = r
+            stream = io.TextIOWrapper(io.BufferedWriter(io.FileIO(target, "w", closefd=False)),
+                                      encoding="utf-8", errors="backslashreplace",
+                                      line_buffering=True)
+            setattr(sys, name, stream)
+        self.pump = OutputPump(self.channel, fds)
+
+    def install_matplotlib_hooks(self):
+        """Figures display as PNG; plt.show() displays and closes the open figures."""
+        png = self.shell.display_formatter.formatters["image/png"]
+        png.for_type(Figure, self.figure_png)
+
+        def show(*args, **kwargs):  # a plain function: pyplot sets show.__signature__
+            self.show_figures()
+
+        plt.show = show
+
+    @staticmethod
+    def is_empty(fig):
+        return not (fig.axes or fig.lines or fig.texts or fig.images or fig.patches)
+
+    def figure_png(self, fig):
+        if self.is_empty(fig):
+            return None  # an empty figure shows nothing, as in Jupyter
+        self.shown_figures.add(id(fig))
+        buf = io.BytesIO()
+        fig.savefig(buf, format="png", bbox_inches="tight")
+        return buf.getvalue()
+
+    def show_figures(self):
+        for manager in Gcf.get_all_fig_managers():
+            fig = manager.canvas.figure
+            if id(fig) not in self.shown_figures and not self.is_empty(fig):
+                display(fig)
+        plt.close("all")
+
+    def install_spawn_guards(self):
+        def audit(event, args):
+            if event in BLOCKED_AUDIT_EVENTS:
+                raise PermissionError(
+                    f"Starting processes is not allowed in the Python kernel ({event}): "
+                    "use the runShellCommand tool to run shell commands instead.")
+
+        sys.addaudithook(audit)
+        return self.load_seccomp()
+
+    @staticmethod
+    def load_seccomp():
+        """Kernel-level backstop for ctypes & co: no exec, no new processes, threads allowed."""
+        try:
+            import seccomp
+            filt = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
+            filt.set_attr(seccomp.Attr.CTL_TSYNC, 1)  # also cover already running (BLAS) threads
+            eperm = seccomp.ERRNO(errno.EPERM)
+            for name in ("execve", "execveat", "fork", "vfork"):
+                filt.add_rule(eperm, name)
+            filt.add_rule(eperm, "clone", seccomp.Arg(0, seccomp.MASKED_EQ, CLONE_THREAD, 0))
+            # glibc falls back from clone3 to clone on ENOSYS (clone3's flags are behind a pointer).
+            filt.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")
+            filt.load()
+            return True
+        except Exception as exc:
+            diag(f"seccomp filter not loaded: {exc!r}")
+            return False
+
+    def start(self):
+        self.redirect_std_streams()
+        self.install_matplotlib_hooks()
+        signal.signal(signal.SIGINT, self.on_sigint)
+        seccomp_loaded = self.install_spawn_guards()
+        self.pump.start()
+        threading.Thread(target=self.read_commands, name="sbx-commands", daemon=True).start()
+        self.channel.send({"type": "ready", "pid": os.getpid(),
+                           "python": sys.version.split()[0], "warmMs": process_age_ms(),
+                           "seccomp": seccomp_loaded})
+
+    # -- interrupts ---------------------------------------------------------------------------------
+    def on_sigint(self, signum, frame):
+        if not self.interruptible:
+            return  # nothing runs (or it just finished): an interrupt must not hurt the kernel
+        if self.critical:
+            self.deferred_interrupt = True  # raised once the protocol message is fully written
+            return
+        raise KeyboardInterrupt
+
+    @contextlib.contextmanager
+    def uninterruptible(self):
+        """Defers a KeyboardInterrupt on the main thread until the block is over, so a protocol
+        message is never cut in half."""
+        on_main = threading.get_ident() == self.main_ident
+        if on_main:
+            self.critical += 1
+        try:
+            yield
+        finally:
+            if on_main:
+                self.critical -= 1
+                if not self.critical and self.deferred_interrupt:
+                    self.deferred_interrupt = False
+                    if self.interruptible:
+                        raise KeyboardInterrupt
+
+    def interrupt(self, exec_id):
+        with self.lock:
+            if self.interruptible and (exec_id is None or exec_id == self.running_id):
+                signal.pthread_kill(self.main_ident, signal.SIGINT)
+
+    def read_commands(self):
+        with os.fdopen(CMD_FD, "rb") as commands:
+            for line in commands:
+                try:
+                    msg = json.loads(line)
+                except ValueError:
+                    diag(f"ignoring a line that is not JSON: {line[:200]!r}")
+                    continue
+                kind = msg.get("type") if isinstance(msg, dict) else None
+                if kind == "interrupt":
+                    self.interrupt(msg.get("id"))
+                elif kind == "execute":
+                    self.commands.put(msg)
+                elif kind == "shutdown":
+                    self.commands.put(msg)
+                    self.interrupt(None)
+                    return
+                else:
+                    diag(f"ignoring unknown message: {line[:200]!r}")
+        self.commands.put({"type": "shutdown"})  # stdin closed: the host is gone
+        self.interrupt(None)
+
+    # -- executions ---------------------------------------------------------------------------------
+    def flush_std_streams(self):
+        for stream in (sys.stdout, sys.stderr):
+            try:
+                stream.flush()
+            except Exception:  # user code may have swapped or closed them
+                pass
+        _libc.fflush(None)  # C stdio buffers (printf from extensions)
+
+    def emit_output(self, output):
+        """Sends an nbformat output of the running execution, after the stream bytes written
+        before it, so the host sees them in order."""
+        exec_id = self.running_id
+        if exec_id is None:
+            return  # displayed by a leftover thread after its execution ended: dropped
+        with self.uninterruptible():
+            self.flush_std_streams()
+            self.pump.sync()
+            self.channel.send({"type": "output", "id": exec_id, "output": output})
+
+    def run_user_code(self, code):
+        """Runs one cell; returns "ok", "error" or "interrupted"."""
+        try:
+            with self.lock:
+                self.interruptible = True
+            result = self.shell.run_cell(code, store_history=True)
+            error = result.error_before_exec or result.error_in_exec
+        except KeyboardInterrupt as exc:
+            error = exc
+        except Exception as exc:  # IPython itself failed; report it like a user error
+            error = exc
+            self.emit_output({"output_type": "error", "ename": type(exc).__name__,
+                              "evalue": safe_str(exc),
+                              "traceback": traceback.format_exception(exc)})
+        # An interrupt racing the end of the cell may land here: retry until the flag is down.
+        while True:
+            try:
+                with self.lock:
+                    self.interruptible = False
+                break
+            except KeyboardInterrupt:
+                error = error or KeyboardInterrupt()
+        if isinstance(error, KeyboardInterrupt):
+            return "interrupted"
+        return "error" if error is not None else "ok"
+
+    def execute(self, exec_id, code):
+        started = time.monotonic()
+        try:
+            os.chdir(DATA_ROOT)
+        except OSError:
+            pass
+        before = snapshot_files()
+        self.shown_figures.clear()
+        self.running_id = exec_id
+        self.pump.begin(exec_id)
+        status = self.run_user_code(code)
+        try:
+            self.show_figures()
+        except Exception as exc:
+            self.emit_output({"output_type": "error", "ename": type(exc).__name__,
+                              "evalue": safe_str(exc),
+                              "traceback": traceback.format_exception(exc)})
+            plt.close("all")
+            status = "error" if status == "ok" else status
+        self.flush_std_streams()
+        streams = self.pump.sync(stop=True).finish()
+        self.running_id = None
+        try:
+            os.chdir(DATA_ROOT)
+        except OSError:
+            pass
+        files = diff_files(before, snapshot_files())
+        self.channel.send({"type": "done", "id": exec_id, "status": status,
+                           "durationMs": round((time.monotonic() - started) * 1000),
+                           "files": files, "streams": streams})
+
+    def serve(self):
+        while True:
+            try:
+                msg = self.commands.get()
+                if msg.get("type") == "shutdown":
+                    break
+                exec_id = str(msg.get("id"))
+                code = msg.get("code")
+                self.execute(exec_id, code if isinstance(code, str) else "")
+            except KeyboardInterrupt:
+                diag("stray interrupt ignored")
+            except Exception:  # a kernel bug: still end the execution so the host does not hang
+                diag("execution failed inside the kernel:\n" + traceback.format_exc())
+                self.pump.sync(stop=True)
+                self.running_id = None
+                self.channel.send({"type": "done", "id": exec_id, "status": "error",
+                                   "durationMs": 0, "files": [], "streams": {}})
+        self.flush_std_streams()
+        os._exit(0)  # don't wait for threads user code left running
+
+
+if __name__ == "__main__":
+    kernel = Kernel(SHELL)
+    kernel.start()
+    kernel.serve()

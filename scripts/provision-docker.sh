@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Provision a Docker engine and the debian:trixie-slim base image on a bare Debian machine.
+# Idempotent: each step is skipped when its result already exists. Used by .ci/run.
+set -euo pipefail
+
+log() { printf '[provision] %s\n' "$*" >&2; }
+SUDO=""
+if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
+
+apt_install() {
+  local missing=()
+  for p in "$@"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "installing ${missing[*]}"
+    $SUDO apt-get update -qq || true
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+}
+
+# 1. A Docker engine that answers.
+if docker info >/dev/null 2>&1; then
+  log "docker engine already answers"
+else
+  if ! command -v dockerd >/dev/null 2>&1; then
+    apt_install docker.io
+  fi
+  log "starting dockerd (no iptables, no bridge)"
+  $SUDO mkdir -p /var/log
+  # setsid: the daemon must outlive this script and the CI step that started it.
+  $SUDO setsid nohup dockerd --iptables=false --ip6tables=false --bridge=none \
+    >/var/log/dockerd-ci.log 2>&1 < /dev/null &
+  for i in $(seq 1 60); do
+    if docker info >/dev/null 2>&1; then break; fi
+    sleep 1
+  done
+  if ! docker info >/dev/null 2>&1; then
+    log "dockerd did not answer within 60 s; its log:"
+    tail -50 /var/log/dockerd-ci.log >&2 || true
+    exit 3
+  fi
+  log "docker engine answers"
+fi
+
+# 2. The base image, seeded from Debian's archive (no image registry is reachable here).
+if docker image inspect debian:trixie-slim >/dev/null 2>&1; then
+  log "debian:trixie-slim present"
+else
+  if docker pull -q debian:trixie-slim >/dev/null 2>&1; then
+    log "pulled debian:trixie-slim"
+  else
+    apt_install debootstrap
+    root=$(mktemp -d /var/tmp/trixie-rootfs.XXXXXX)
+    log "seeding debian:trixie-slim with debootstrap into $root (about 1.5 minutes)"
+    $SUDO debootstrap --variant=minbase trixie "$root" http://deb.debian.org/debian >/var/log/debootstrap-ci.log 2>&1 || {
+      tail -30 /var/log/debootstrap-ci.log >&2; exit 3; }
+    $SUDO rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
+    $SUDO tar -C "$root" -c . | docker import -c 'CMD ["bash"]' - debian:trixie-slim >/dev/null
+    $SUDO rm -rf "$root"
+    log "debian:trixie-slim imported"
+  fi
+fi

@@ -1,0 +1,284 @@
+#!/usr/bin/env node
+/** `code-interpreter`: the core, headless. Every command takes --thread ID and --json. */
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import {
+  AuditLog,
+  createCore,
+  Core,
+  errorMessage,
+  InfrastructureError,
+  InputError,
+  InterpreterError,
+  Logger,
+  mimeText,
+  Output,
+  rootedHostFiles,
+  ToolContext,
+  ToolOutcome,
+} from '../core';
+import {
+  executePythonCode,
+  generatePdfReport,
+  getSessionFile,
+  listSessionFiles,
+  readSessionFile,
+  runShellCommand,
+  searchSessionFiles,
+  uploadFileToSession,
+} from '../core/tools';
+import { DEMO_STEPS } from './demo';
+
+const USAGE = `code-interpreter — run Python and shell in a local, network-less Docker sandbox
+
+Usage: code-interpreter COMMAND [options]
+
+Commands
+  exec [FILE] [--code CODE] [--timeout S]   run Python (code from --code, FILE, or stdin)
+  shell COMMAND... [--timeout S]            run a shell command in /mnt/data
+  pdf [FILE] --code CODE --expected F --save-as F   run Python that writes a PDF and check it
+  files [PATH]                              list session files
+  read PATH [--offset N] [--lines N]        read a text file
+  search PATTERN [--path P] [--glob G]      search session files
+  upload SOURCE [DEST]                      copy a host file into /mnt/data
+  download PATH [SAVE_TO] [--overwrite]     copy a session file to the host
+  sessions                                  list sessions (from Docker)
+  stop                                      stop the thread's container (files kept)
+  rm                                        delete the thread's container and files
+  prune [--older-than-days N] [--all]       remove stopped sessions past retention
+  image build                               build (or rebuild) the sandbox image
+  demo                                      run the incident-report example end to end
+
+Options
+  --thread ID        the session's thread key (default: "default")
+  --json             print the result as JSON (a ToolOutcome)
+  --audit-dir DIR    where audit.jsonl goes (default: $XDG_STATE_HOME/code-interpreter)
+  --verbose          log what the core does to stderr
+  --network NAME     Docker network for a new container (default: none)
+  --runtime NAME     container runtime, e.g. runsc for gVisor (default: runc)
+  --memory-mb N, --cpus N   resource limits for a new container (default: 2048, 1.5)
+
+Exit status: 0 ok; 1 the code failed or timed out; 2 bad input; 3 Docker unavailable or an infrastructure fault.
+Note: each CLI call starts a fresh Python kernel; files in /mnt/data persist per thread.`;
+
+const EXIT = { ok: 0, error: 1, timeout: 1, interrupted: 1, rejected: 2, unavailable: 3 } as const;
+
+function stderrLogger(verbose: boolean): Logger {
+  const out = (level: string) => (msg: unknown, ...args: unknown[]) => {
+    if (verbose) process.stderr.write(`[${level}] ${msg instanceof Error ? msg.stack : msg}${args.length ? ' ' + args.join(' ') : ''}\n`);
+  };
+  return { trace: out('trace'), debug: out('debug'), info: out('info'), warn: out('warn'), error: out('error') };
+}
+
+function stateDir(): string {
+  return join(process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'code-interpreter');
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const c of process.stdin) chunks.push(c as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** Print outputs other than streams (those were shown live): results, errors, images, files, notes. */
+function printOutcome(o: ToolOutcome, streamedLive: boolean): void {
+  if (!streamedLive) {
+    if (o.text) process.stdout.write(o.text + '\n');
+    return;
+  }
+  for (const out of o.outputs) printRich(out);
+  const rest = o.text.split('\n').filter((l) => /^(Execution |Exit code|Files created|PDF report|The |\[image)/.test(l));
+  if (rest.length) process.stderr.write(rest.join('\n') + '\n');
+}
+
+function printRich(out: Output): void {
+  if (out.output_type === 'execute_result' || out.output_type === 'display_data') {
+    if (out.data['image/png'] === undefined && out.data['text/plain'] !== undefined) process.stdout.write(mimeText(out.data['text/plain']) + '\n');
+  } else if (out.output_type === 'error') {
+    process.stderr.write(out.traceback.join('\n') + '\n');
+  }
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      thread: { type: 'string', default: 'default' },
+      json: { type: 'boolean', default: false },
+      'audit-dir': { type: 'string' },
+      verbose: { type: 'boolean', default: false },
+      code: { type: 'string' },
+      timeout: { type: 'string' },
+      expected: { type: 'string' },
+      'save-as': { type: 'string' },
+      offset: { type: 'string' },
+      lines: { type: 'string' },
+      path: { type: 'string' },
+      glob: { type: 'string' },
+      overwrite: { type: 'boolean', default: false },
+      'older-than-days': { type: 'string' },
+      all: { type: 'boolean', default: false },
+      network: { type: 'string' },
+      runtime: { type: 'string' },
+      'memory-mb': { type: 'string' },
+      cpus: { type: 'string' },
+      'idle-minutes': { type: 'string' },
+      help: { type: 'boolean', short: 'h', default: false },
+    },
+  });
+  const [command, ...args] = positionals;
+  if (!command || values.help) {
+    process.stdout.write(USAGE + '\n');
+    return command || values.help ? 0 : 2;
+  }
+  const num = (v: string | undefined, name: string) => {
+    if (v === undefined) return undefined;
+    const n = Number(v);
+    if (!Number.isFinite(n)) throw new InputError(`--${name} must be a number, not '${v}'.`);
+    return n;
+  };
+  const sandbox = Object.fromEntries(
+    Object.entries({
+      network: values.network,
+      runtime: values.runtime,
+      memoryMb: num(values['memory-mb'], 'memory-mb'),
+      cpus: num(values.cpus, 'cpus'),
+    }).filter(([, v]) => v !== undefined),
+  );
+  const core: Core = createCore({ log: stderrLogger(values.verbose!), sandbox, idleStopMinutes: num(values['idle-minutes'], 'idle-minutes') });
+  const controller = new AbortController();
+  process.once('SIGINT', () => {
+    process.stderr.write('\ninterrupting…\n');
+    controller.abort();
+  });
+  const live = !values.json;
+  const ctx: ToolContext = {
+    manager: core.manager,
+    threadKey: values.thread!,
+    caller: 'cli',
+    signal: controller.signal,
+    audit: new AuditLog(values['audit-dir'] ?? stateDir()),
+    host: rootedHostFiles([process.cwd(), '/']),
+    onOutput: live
+      ? (o) => {
+          if (o.output_type === 'stream') (o.name === 'stderr' ? process.stderr : process.stdout).write(o.text);
+        }
+      : undefined,
+  };
+  const finish = (o: ToolOutcome, streamed = false): number => {
+    if (values.json) process.stdout.write(JSON.stringify(o, null, 2) + '\n');
+    else printOutcome(o, streamed);
+    return EXIT[o.status];
+  };
+  const codeArg = async (): Promise<string> => {
+    if (values.code !== undefined) return values.code;
+    if (args[0] && args[0] !== '-') return readFile(args[0], 'utf8');
+    if (process.stdin.isTTY) throw new InputError('No code given.', 'Use --code CODE, a file name, or pipe code on stdin.');
+    return readStdin();
+  };
+  const progress = (line: string) => process.stderr.write(`[image] ${line}\n`);
+  try {
+    switch (command) {
+      case 'exec':
+        await core.image.ensure(progress);
+        return finish(await executePythonCode({ pythonCode: await codeArg(), timeoutSeconds: num(values.timeout, 'timeout') }, ctx), live);
+      case 'shell':
+        await core.image.ensure(progress);
+        return finish(await runShellCommand({ command: args.join(' '), timeoutSeconds: num(values.timeout, 'timeout') }, ctx), live);
+      case 'pdf':
+        await core.image.ensure(progress);
+        return finish(
+          await generatePdfReport(
+            { pythonCode: await codeArg(), expectedOutputFilename: values.expected!, saveAsFilename: values['save-as'] ?? values.expected!, timeoutSeconds: num(values.timeout, 'timeout') },
+            ctx,
+          ),
+          live,
+        );
+      case 'files':
+        return finish(await listSessionFiles({ path: args[0] }, ctx));
+      case 'read':
+        return finish(await readSessionFile({ path: args[0], offset: num(values.offset, 'offset'), lines: num(values.lines, 'lines') }, ctx));
+      case 'search':
+        return finish(await searchSessionFiles({ pattern: args[0], path: values.path, glob: values.glob }, ctx));
+      case 'upload':
+        return finish(await uploadFileToSession({ source: args[0], destination: args[1] }, ctx));
+      case 'download':
+        return finish(await getSessionFile({ path: args[0], saveTo: args[1] ?? args[0]?.split('/').pop(), overwrite: values.overwrite }, ctx));
+      case 'sessions': {
+        const list = await core.manager.list();
+        if (values.json) process.stdout.write(JSON.stringify(list, null, 2) + '\n');
+        else if (list.length === 0) process.stdout.write('No sessions.\n');
+        else for (const s of list) process.stdout.write(`${s.threadKey}\t${s.state}\t${s.container ?? '-'}\t${s.volume ?? '-'}\tcreated ${s.created ?? '?'}\n`);
+        return 0;
+      }
+      case 'stop':
+        await core.manager.stop(values.thread!);
+        process.stdout.write(`Stopped the session of thread '${values.thread}' (files kept).\n`);
+        return 0;
+      case 'rm':
+        await core.manager.delete(values.thread!);
+        process.stdout.write(`Deleted the session of thread '${values.thread}' and its files.\n`);
+        return 0;
+      case 'prune': {
+        const removed = await core.manager.prune({ olderThanDays: num(values['older-than-days'], 'older-than-days'), all: values.all });
+        process.stdout.write(removed.length ? `Removed ${removed.length} session(s): ${removed.join(', ')}\n` : 'Nothing to prune.\n');
+        return 0;
+      }
+      case 'image':
+        if (args[0] !== 'build') throw new InputError(`Unknown image command '${args[0] ?? ''}'.`, 'Use: code-interpreter image build');
+        await core.docker.ping();
+        await core.image.build(progress);
+        process.stdout.write(`${core.image.tag}\n`);
+        return 0;
+      case 'demo':
+        return await demo(core, ctx, progress);
+      default:
+        throw new InputError(`Unknown command '${command}'.`, 'Run code-interpreter --help.');
+    }
+  } finally {
+    await core.manager[Symbol.asyncDispose]();
+  }
+}
+
+async function demo(core: Core, base: ToolContext, progress: (l: string) => void): Promise<number> {
+  await core.docker.ping();
+  await core.image.ensure(progress);
+  const thread = base.threadKey === 'default' ? `demo-${new Date().toISOString().replace(/[:.]/g, '-')}` : base.threadKey;
+  const ctx = { ...base, threadKey: thread };
+  process.stdout.write(`Demo thread: ${thread}\n`);
+  const outDir = join(process.cwd(), 'code-interpreter-demo');
+  for (const step of DEMO_STEPS) {
+    process.stdout.write(`\n=== ${step.title} ===\n`);
+    const o =
+      step.tool === 'pdf'
+        ? await generatePdfReport({ pythonCode: step.code, expectedOutputFilename: 'weekly_report.pdf', saveAsFilename: 'weekly_report.pdf' }, ctx)
+        : await executePythonCode({ pythonCode: step.code }, ctx);
+    printOutcome(o, true);
+    if (o.status !== 'ok') {
+      process.stderr.write(o.text + '\n');
+      return EXIT[o.status];
+    }
+    for (const f of o.files) process.stdout.write(`  file: /mnt/data/${f.path} (${f.size} bytes, ${f.type})\n`);
+    if (o.images.length) process.stdout.write(`  ${o.images.length} image(s) returned\n`);
+  }
+  await mkdir(outDir, { recursive: true });
+  const session = core.manager.session(thread);
+  for (const name of ['incidents.csv', 'incident_summary.csv', 'incidents_by_category.png', 'weekly_report.pdf']) {
+    await writeFile(join(outDir, name), await session.download(name, 64 * 1024 * 1024));
+  }
+  process.stdout.write(`\nDone. The session's files are in /mnt/data of thread '${thread}'; copies are in ${outDir}.\n`);
+  process.stdout.write(`Try: code-interpreter files --thread ${thread}    Remove: code-interpreter rm --thread ${thread}\n`);
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (err) => {
+    const status = err instanceof InterpreterError ? (err.kind === 'input' ? 2 : err.kind === 'infrastructure' ? 3 : 1) : err instanceof InfrastructureError ? 3 : /ERR_PARSE_ARGS/.test(err?.code ?? '') ? 2 : 3;
+    process.stderr.write(`code-interpreter: ${errorMessage(err)}\n`);
+    process.exit(status);
+  },
+);

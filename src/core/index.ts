@@ -1,0 +1,42 @@
+/** The core's public surface: one call builds the services every adapter (CLI, VS Code, MCP) uses. */
+import { Logger, silentLogger } from './log';
+import { DockerClient } from './sandbox/docker';
+import { ImageOptions, SandboxImage } from './sandbox/image';
+import { SandboxConfig } from './sandbox/spec';
+import { SessionManager } from './session/manager';
+
+export interface CoreOptions {
+  log?: Logger;
+  image?: ImageOptions;
+  sandbox?: Partial<SandboxConfig>;
+  idleStopMinutes?: number;
+}
+
+export interface Core {
+  docker: DockerClient;
+  image: SandboxImage;
+  manager: SessionManager;
+}
+
+export function createCore(options: CoreOptions = {}): Core {
+  const log = options.log ?? silentLogger;
+  const docker = new DockerClient(log);
+  const image = new SandboxImage(docker, options.image, log);
+  const manager = new SessionManager({ docker, image, config: options.sandbox, idleStopMinutes: options.idleStopMinutes, log });
+  return { docker, image, manager };
+}
+
+export * from './errors';
+export * from './log';
+export { AuditLog } from './audit/audit';
+export type { AuditCodeMode, AuditEntry } from './audit/audit';
+export * from './notebook/nbformat';
+export { LIMITS, CONTAINER_DEFAULTS } from './policy/limits';
+export { validateSessionPath, DATA_DIR } from './policy/paths';
+export { DockerClient } from './sandbox/docker';
+export { SandboxImage, hashImageContext } from './sandbox/image';
+export type { SandboxConfig } from './sandbox/spec';
+export { SessionManager } from './session/manager';
+export type { SessionSummary } from './session/manager';
+export { Session } from './session/session';
+export * from './tools';

@@ -1,0 +1,271 @@
+import Dockerode from 'dockerode';
+import { PassThrough, Readable, Writable } from 'node:stream';
+import { explainDockerError } from '../errors';
+import { Logger, silentLogger } from '../log';
+
+/** The label every container, volume and image we create carries; orphans are swept by it. */
+export const LABEL_PREFIX = 'dev.code-interpreter';
+export const MANAGED_LABEL = `${LABEL_PREFIX}.managed`;
+
+export interface ExecHandle {
+  /** Demultiplexed output of the process. */
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  /** The process's stdin (present when `stdin: true`). */
+  readonly stdin?: Writable;
+  /** Resolves with the exit code when the process ends (null if Docker did not report one). */
+  readonly exited: Promise<number | null>;
+}
+
+export interface ExecOptions {
+  stdin?: boolean;
+  user?: string;
+  workingDir?: string;
+  env?: string[];
+}
+
+export interface ExecResult {
+  exitCode: number | null;
+  stdout: Buffer;
+  stderr: Buffer;
+}
+
+/**
+ * A narrow wrapper over dockerode: one method per Docker operation we use, each turning failures
+ * into errors that say how to fix them. Docker is found the way the Docker CLI finds it
+ * (DOCKER_HOST, else the default socket), so Podman's compatible socket works too.
+ */
+export class DockerClient {
+  readonly api: Dockerode;
+
+  constructor(
+    private readonly log: Logger = silentLogger,
+    api?: Dockerode,
+  ) {
+    this.api = api ?? new Dockerode();
+  }
+
+  private async call<T>(doing: string, fn: () => Promise<T>): Promise<T> {
+    try {
+      return await fn();
+    } catch (err) {
+      this.log.debug(`docker: ${doing} failed: ${(err as Error)?.message ?? err}`);
+      throw explainDockerError(err, doing);
+    }
+  }
+
+  ping(): Promise<unknown> {
+    return this.call('contacting the Docker engine', () => this.api.ping());
+  }
+
+  info(): Promise<{ ServerVersion?: string; Runtimes?: Record<string, unknown>; OperatingSystem?: string }> {
+    return this.call('reading Docker info', () => this.api.info());
+  }
+
+  async imageExists(tag: string): Promise<boolean> {
+    try {
+      await this.api.getImage(tag).inspect();
+      return true;
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return false;
+      throw explainDockerError(err, `inspecting image ${tag}`);
+    }
+  }
+
+  async networkExists(name: string): Promise<boolean> {
+    try {
+      await this.api.getNetwork(name).inspect();
+      return true;
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return false;
+      throw explainDockerError(err, `inspecting network ${name}`);
+    }
+  }
+
+  /** Build an image from a tar context; every progress event goes to onEvent. */
+  buildImage(
+    context: Readable,
+    options: { tag: string; labels: Record<string, string>; buildArgs?: Record<string, string>; networkMode?: string },
+    onEvent: (event: { stream?: string; status?: string; error?: string; errorDetail?: { message?: string } }) => void,
+  ): Promise<void> {
+    return this.call(`building image ${options.tag}`, async () => {
+      const stream = await this.api.buildImage(context as unknown as NodeJS.ReadableStream, {
+        t: options.tag,
+        labels: options.labels,
+        buildargs: options.buildArgs,
+        networkmode: options.networkMode,
+        rm: true,
+        forcerm: true,
+      } as Dockerode.ImageBuildOptions);
+      await new Promise<void>((resolve, reject) => {
+        this.api.modem.followProgress(
+          stream,
+          (err: Error | null, events: Array<{ error?: string; errorDetail?: { message?: string } }>) => {
+            const failed = events?.find((e) => e.error || e.errorDetail);
+            if (err) reject(err);
+            else if (failed) reject(new Error(failed.errorDetail?.message ?? failed.error));
+            else resolve();
+          },
+          onEvent,
+        );
+      });
+    });
+  }
+
+  async volumeExists(name: string): Promise<Dockerode.VolumeInspectInfo | undefined> {
+    try {
+      return await this.api.getVolume(name).inspect();
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+      throw explainDockerError(err, `inspecting volume ${name}`);
+    }
+  }
+
+  createVolume(name: string, labels: Record<string, string>): Promise<unknown> {
+    return this.call(`creating volume ${name}`, () => this.api.createVolume({ Name: name, Labels: labels }));
+  }
+
+  async removeVolume(name: string): Promise<void> {
+    try {
+      await this.api.getVolume(name).remove({ force: true });
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return;
+      throw explainDockerError(err, `removing volume ${name}`);
+    }
+  }
+
+  async listVolumes(labels: string[]): Promise<Dockerode.VolumeInspectInfo[]> {
+    const res = await this.call('listing volumes', () => this.api.listVolumes({ filters: JSON.stringify({ label: labels }) }));
+    return res.Volumes ?? [];
+  }
+
+  listContainers(labels: string[]): Promise<Dockerode.ContainerInfo[]> {
+    return this.call('listing containers', () => this.api.listContainers({ all: true, filters: JSON.stringify({ label: labels }) }));
+  }
+
+  async inspectContainer(nameOrId: string): Promise<Dockerode.ContainerInspectInfo | undefined> {
+    try {
+      return await this.api.getContainer(nameOrId).inspect();
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+      throw explainDockerError(err, `inspecting container ${nameOrId}`);
+    }
+  }
+
+  async createContainer(spec: Dockerode.ContainerCreateOptions): Promise<string> {
+    const c = await this.call(`creating container ${spec.name ?? ''}`, () => this.api.createContainer(spec));
+    this.log.debug(`docker: created container ${spec.name} ${c.id.slice(0, 12)}`);
+    return c.id;
+  }
+
+  async startContainer(id: string): Promise<void> {
+    try {
+      await this.api.getContainer(id).start();
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 304) return; // already running
+      throw explainDockerError(err, `starting container ${id.slice(0, 12)}`);
+    }
+  }
+
+  async stopContainer(id: string, timeoutSeconds = 2): Promise<void> {
+    try {
+      await this.api.getContainer(id).stop({ t: timeoutSeconds });
+    } catch (err) {
+      const code = (err as { statusCode?: number }).statusCode;
+      if (code === 304 || code === 404) return; // already stopped or gone
+      throw explainDockerError(err, `stopping container ${id.slice(0, 12)}`);
+    }
+  }
+
+  async removeContainer(id: string): Promise<void> {
+    try {
+      await this.api.getContainer(id).remove({ force: true, v: false });
+    } catch (err) {
+      const code = (err as { statusCode?: number }).statusCode;
+      if (code === 404) return;
+      if (code === 409 && /already in progress/.test(String((err as Error).message))) return;
+      throw explainDockerError(err, `removing container ${id.slice(0, 12)}`);
+    }
+  }
+
+  async killContainer(id: string): Promise<void> {
+    try {
+      await this.api.getContainer(id).kill();
+    } catch (err) {
+      const code = (err as { statusCode?: number }).statusCode;
+      if (code === 404 || code === 409) return;
+      throw explainDockerError(err, `killing container ${id.slice(0, 12)}`);
+    }
+  }
+
+  /** Start a process in a running container with attached, demultiplexed stdio. */
+  async exec(id: string, cmd: string[], opts: ExecOptions = {}): Promise<ExecHandle> {
+    return this.call(`running ${cmd[0]} in container ${id.slice(0, 12)}`, async () => {
+      const exec = await this.api.getContainer(id).exec({
+        Cmd: cmd,
+        AttachStdin: !!opts.stdin,
+        AttachStdout: true,
+        AttachStderr: true,
+        Tty: false,
+        User: opts.user,
+        WorkingDir: opts.workingDir,
+        Env: opts.env,
+      });
+      const stream = (await exec.start({ hijack: true, stdin: !!opts.stdin })) as unknown as NodeJS.ReadWriteStream & {
+        destroy(): void;
+      };
+      const stdout = new PassThrough();
+      const stderr = new PassThrough();
+      this.api.modem.demuxStream(stream, stdout, stderr);
+      const exited = new Promise<number | null>((resolve) => {
+        let done = false;
+        const finish = () => {
+          if (done) return;
+          done = true;
+          stdout.end();
+          stderr.end();
+          exec.inspect().then(
+            (info) => resolve(info.ExitCode ?? null),
+            () => resolve(null),
+          );
+        };
+        stream.on('end', finish);
+        stream.on('close', finish);
+        stream.on('error', finish);
+      });
+      return { stdout, stderr, stdin: opts.stdin ? (stream as unknown as Writable) : undefined, exited };
+    });
+  }
+
+  /** Run a process to completion and collect its output (bounded by maxBytes per stream). */
+  async execOnce(id: string, cmd: string[], opts: ExecOptions & { input?: string; maxBytes?: number } = {}): Promise<ExecResult> {
+    const handle = await this.exec(id, cmd, { ...opts, stdin: opts.input !== undefined });
+    if (opts.input !== undefined) handle.stdin!.end(opts.input);
+    const max = opts.maxBytes ?? 64 * 1024 * 1024;
+    const [stdout, stderr, exitCode] = await Promise.all([collect(handle.stdout, max), collect(handle.stderr, max), handle.exited]);
+    return { exitCode, stdout, stderr };
+  }
+
+  putArchive(id: string, dir: string, tar: Readable): Promise<void> {
+    return this.call(`copying files into container ${id.slice(0, 12)}`, async () => {
+      await this.api.getContainer(id).putArchive(tar as unknown as NodeJS.ReadableStream, { path: dir, noOverwriteDirNonDir: true });
+    });
+  }
+
+  getArchive(id: string, path: string): Promise<Readable> {
+    return this.call(`copying ${path} out of container ${id.slice(0, 12)}`, async () => {
+      return (await this.api.getContainer(id).getArchive({ path })) as unknown as Readable;
+    });
+  }
+}
+
+async function collect(stream: Readable, maxBytes: number): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of stream) {
+    const buf = chunk as Buffer;
+    if (size < maxBytes) chunks.push(size + buf.length > maxBytes ? buf.subarray(0, maxBytes - size) : buf);
+    size += buf.length;
+  }
+  return Buffer.concat(chunks);
+}

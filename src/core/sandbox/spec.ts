@@ -1,0 +1,63 @@
+import type Dockerode from 'dockerode';
+import { CONTAINER_DEFAULTS } from '../policy/limits';
+import { DATA_DIR } from '../policy/paths';
+
+/** Resource and isolation settings for session containers (defaults in policy/limits). */
+export interface SandboxConfig {
+  memoryMb: number;
+  cpus: number;
+  pidsLimit: number;
+  tmpSizeMb: number;
+  /** `none` by default; a setting may choose another Docker network. */
+  network: string;
+  /** `runc` by default; `runsc` for gVisor where installed. */
+  runtime: string;
+}
+
+export const DEFAULT_SANDBOX_CONFIG: SandboxConfig = { ...CONTAINER_DEFAULTS };
+
+/** The uid:gid of the image's unprivileged user. */
+export const SANDBOX_USER = '1000:1000';
+
+/**
+ * The hardened container: no network, read-only root, size-limited /tmp, non-root, no
+ * capabilities, no privilege escalation, pids/memory (no swap)/CPU limits, an init process, the
+ * session volume at /mnt/data and nothing else from the host — not its paths, not its environment.
+ */
+export function containerSpec(opts: {
+  name: string;
+  image: string;
+  volume: string;
+  labels: Record<string, string>;
+  config: SandboxConfig;
+}): Dockerode.ContainerCreateOptions {
+  const { config } = opts;
+  const memory = Math.round(config.memoryMb * 1024 * 1024);
+  return {
+    name: opts.name,
+    Image: opts.image,
+    Labels: opts.labels,
+    User: SANDBOX_USER,
+    WorkingDir: DATA_DIR,
+    Hostname: 'sandbox',
+    Env: [],
+    NetworkDisabled: config.network === 'none',
+    HostConfig: {
+      NetworkMode: config.network,
+      ReadonlyRootfs: true,
+      Tmpfs: { '/tmp': `rw,nosuid,nodev,size=${config.tmpSizeMb}m,mode=1777` },
+      CapDrop: ['ALL'],
+      SecurityOpt: ['no-new-privileges:true'],
+      PidsLimit: config.pidsLimit,
+      Memory: memory,
+      MemorySwap: memory,
+      NanoCpus: Math.round(config.cpus * 1e9),
+      Init: true,
+      IpcMode: 'private',
+      Runtime: config.runtime,
+      Mounts: [{ Type: 'volume', Source: opts.volume, Target: DATA_DIR, ReadOnly: false }],
+      RestartPolicy: { Name: 'no' },
+      LogConfig: { Type: 'none', Config: {} },
+    },
+  };
+}

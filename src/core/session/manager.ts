@@ -1,0 +1,169 @@
+import { Logger, silentLogger } from '../log';
+import { CONTAINER_DEFAULTS } from '../policy/limits';
+import { DockerClient } from '../sandbox/docker';
+import { SandboxImage } from '../sandbox/image';
+import { DEFAULT_SANDBOX_CONFIG, SandboxConfig } from '../sandbox/spec';
+import { LABELS, sessionNames } from './naming';
+import { Session } from './session';
+
+export interface SessionManagerOptions {
+  docker: DockerClient;
+  image: SandboxImage;
+  config?: Partial<SandboxConfig>;
+  /** Stop a session's container after this many idle minutes (0: never). Its volume is kept. */
+  idleStopMinutes?: number;
+  log?: Logger;
+}
+
+/** A session as Docker reports it, whether or not this process has used it. */
+export interface SessionSummary {
+  threadKey: string;
+  threadHash: string;
+  sessionId: string;
+  container?: string;
+  volume?: string;
+  state: 'running' | 'stopped' | 'no container';
+  created?: string;
+  /** When a stopped container stopped. */
+  finishedAt?: string;
+}
+
+/**
+ * Thread key → Session. Sessions start lazily on first use, stop after an idle time, and are found
+ * again from Docker's labels and names after the process restarts.
+ */
+export class SessionManager implements AsyncDisposable {
+  private readonly sessions = new Map<string, Session>();
+  private readonly idleTimers = new Map<string, NodeJS.Timeout>();
+  readonly config: SandboxConfig;
+  readonly docker: DockerClient;
+  readonly image: SandboxImage;
+  readonly log: Logger;
+  private readonly idleMs: number;
+
+  constructor(options: SessionManagerOptions) {
+    this.docker = options.docker;
+    this.image = options.image;
+    this.config = { ...DEFAULT_SANDBOX_CONFIG, ...options.config };
+    this.log = options.log ?? silentLogger;
+    this.idleMs = (options.idleStopMinutes ?? CONTAINER_DEFAULTS.idleStopMinutes) * 60_000;
+  }
+
+  /** The thread's session (no Docker call until it is used). */
+  session(threadKey: string): Session {
+    let s = this.sessions.get(threadKey);
+    if (!s) {
+      s = new Session(sessionNames(threadKey), {
+        docker: this.docker,
+        image: this.image,
+        config: this.config,
+        log: this.log,
+        onActivity: (session) => this.scheduleIdleStop(session),
+      });
+      s.on('deleted', () => this.forget(threadKey));
+      this.sessions.set(threadKey, s);
+    }
+    return s;
+  }
+
+  /** Sessions this process holds in memory. */
+  get active(): Session[] {
+    return [...this.sessions.values()];
+  }
+
+  private scheduleIdleStop(session: Session): void {
+    if (this.idleMs <= 0) return;
+    clearTimeout(this.idleTimers.get(session.threadKey));
+    const timer = setTimeout(() => {
+      if (session.busy) return this.scheduleIdleStop(session);
+      this.log.info(`session ${session.names.container}: idle for ${this.idleMs / 60_000} min, stopping (files kept)`);
+      session.stop().catch((err) => this.log.warn(`idle stop failed: ${(err as Error).message}`));
+    }, this.idleMs);
+    timer.unref();
+    this.idleTimers.set(session.threadKey, timer);
+  }
+
+  private forget(threadKey: string): void {
+    clearTimeout(this.idleTimers.get(threadKey));
+    this.idleTimers.delete(threadKey);
+    this.sessions.delete(threadKey);
+  }
+
+  /** Every session Docker knows about (containers and volumes carrying our labels). */
+  async list(): Promise<SessionSummary[]> {
+    const [containers, volumes] = await Promise.all([
+      this.docker.listContainers([`${LABELS.managed}=true`, `${LABELS.role}=session`]),
+      this.docker.listVolumes([`${LABELS.managed}=true`, `${LABELS.role}=data`]),
+    ]);
+    const byHash = new Map<string, SessionSummary>();
+    for (const v of volumes) {
+      const l = v.Labels ?? {};
+      byHash.set(l[LABELS.threadHash], {
+        threadKey: l[LABELS.thread],
+        threadHash: l[LABELS.threadHash],
+        sessionId: l[LABELS.session],
+        volume: v.Name,
+        state: 'no container',
+        created: l[LABELS.created],
+      });
+    }
+    for (const c of containers) {
+      const l = c.Labels ?? {};
+      const hash = l[LABELS.threadHash];
+      const summary: SessionSummary = byHash.get(hash) ?? {
+        threadKey: l[LABELS.thread],
+        threadHash: hash,
+        sessionId: l[LABELS.session],
+        state: 'no container',
+        created: l[LABELS.created],
+      };
+      summary.container = (c.Names?.[0] ?? '').replace(/^\//, '');
+      summary.state = c.State === 'running' ? 'running' : 'stopped';
+      byHash.set(hash, summary);
+    }
+    const result = [...byHash.values()];
+    await Promise.all(
+      result
+        .filter((s) => s.state === 'stopped' && s.container)
+        .map(async (s) => {
+          const info = await this.docker.inspectContainer(s.container!);
+          s.finishedAt = info?.State?.FinishedAt;
+        }),
+    );
+    return result.sort((a, b) => (a.created ?? '').localeCompare(b.created ?? ''));
+  }
+
+  async stop(threadKey: string): Promise<void> {
+    await this.session(threadKey).stop();
+  }
+
+  async delete(threadKey: string): Promise<void> {
+    await this.session(threadKey).delete();
+  }
+
+  /**
+   * Remove sessions that retention says should go: stopped (or container-less) sessions idle for
+   * more than `olderThanDays`, or every session with `all`. Returns the thread keys removed.
+   */
+  async prune(opts: { olderThanDays?: number; all?: boolean } = {}): Promise<string[]> {
+    const cutoff = Date.now() - (opts.olderThanDays ?? 7) * 86_400_000;
+    const removed: string[] = [];
+    for (const s of await this.list()) {
+      const last = Date.parse(s.finishedAt ?? s.created ?? '') || 0;
+      const expired = s.state !== 'running' && last < cutoff;
+      if (!opts.all && !expired) continue;
+      if (s.container) await this.docker.removeContainer(s.container);
+      if (s.volume) await this.docker.removeVolume(s.volume);
+      this.forget(s.threadKey);
+      removed.push(s.threadKey);
+    }
+    return removed;
+  }
+
+  /** Let go of kernels and timers; containers stay for the next process (or their idle stop). */
+  async [Symbol.asyncDispose](): Promise<void> {
+    for (const t of this.idleTimers.values()) clearTimeout(t);
+    this.idleTimers.clear();
+    await Promise.all(this.active.map((s) => s.detach()));
+  }
+}

@@ -1,0 +1,434 @@
+import { EventEmitter } from 'node:events';
+import { v4 as uuid } from 'uuid';
+import { InfrastructureError, InputError } from '../errors';
+import { KernelClient, KernelRunResult } from '../kernel/client';
+import { ContainerMessage, ExecutionCollector, LineDecoder, parseMessage, StreamInfo } from '../kernel/protocol';
+import { Logger, silentLogger } from '../log';
+import { coalesceStreams, ExecutionKind, ExecutionRecord, Output } from '../notebook/nbformat';
+import { LIMITS } from '../policy/limits';
+import { DATA_DIR } from '../policy/paths';
+import { readSingleFileFromTar, singleFileTar } from '../sandbox/archive';
+import { DockerClient } from '../sandbox/docker';
+import { HELPER, runHelper } from '../sandbox/helper';
+import { SandboxImage } from '../sandbox/image';
+import { containerSpec, SandboxConfig } from '../sandbox/spec';
+import { LABELS, SessionNames, sessionLabels } from './naming';
+import { FileEntry, PdfInfo, ReadResult, ResolveResult, SearchResult } from './files';
+
+export interface SessionDeps {
+  docker: DockerClient;
+  image: SandboxImage;
+  config: SandboxConfig;
+  log?: Logger;
+  /** Called whenever the session is used (the manager's idle clock). */
+  onActivity?: (session: Session) => void;
+}
+
+export interface RunOptions {
+  timeoutMs: number;
+  signal?: AbortSignal;
+  onOutput?: (output: Output) => void;
+}
+
+/** An execution and what the caller should be told about it besides its outputs. */
+export interface ExecutionResult {
+  record: ExecutionRecord;
+  /** Plain sentences: kernel restarts, lost variables, where full output was saved. */
+  notes: string[];
+  streams: Partial<Record<'stdout' | 'stderr', StreamInfo>>;
+  gaps: Partial<Record<'stdout' | 'stderr', number>>;
+  exitCode?: number;
+}
+
+export type SessionState = 'unknown' | 'stopped' | 'starting' | 'running';
+
+const LOST_VARIABLES = 'Python variables from earlier executions are gone; files in /mnt/data are kept.';
+
+/**
+ * One chat thread's sandbox: a container, its /mnt/data volume and a Python kernel. Created lazily
+ * on first use; executions are queued one at a time. Disposing a Session deletes it (for tests
+ * and throwaway threads); the manager's stop/detach keep it.
+ */
+export class Session extends EventEmitter implements AsyncDisposable {
+  id: string | undefined;
+  state: SessionState = 'unknown';
+  readonly history: ExecutionRecord[] = [];
+  lastUsed = Date.now();
+  private containerId?: string;
+  private kernel?: KernelClient;
+  private queue: Promise<unknown> = Promise.resolve();
+  private running?: AbortController;
+  private busyCount = 0;
+  /** Something to tell the caller at the next execution (e.g. the kernel was restarted). */
+  private pendingNote?: string;
+  private readonly log: Logger;
+
+  constructor(
+    readonly names: SessionNames,
+    private readonly deps: SessionDeps,
+  ) {
+    super();
+    this.log = deps.log ?? silentLogger;
+  }
+
+  get threadKey(): string {
+    return this.names.threadKey;
+  }
+
+  get busy(): boolean {
+    return this.busyCount > 0;
+  }
+
+  private touch(): void {
+    this.lastUsed = Date.now();
+    this.deps.onActivity?.(this);
+  }
+
+  /** Run fn after every earlier queued call has finished: calls never interleave. */
+  private exclusive<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.queue.then(async () => {
+      this.busyCount++;
+      this.emit('busy', true);
+      try {
+        return await fn();
+      } finally {
+        this.busyCount--;
+        this.touch();
+        this.emit('busy', false);
+      }
+    });
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  /** The running container's id, creating and starting the container (and volume) as needed. */
+  async ensureContainer(): Promise<string> {
+    const { docker } = this.deps;
+    const image = await this.deps.image.ensure();
+    const existing = await docker.inspectContainer(this.names.container);
+    if (existing?.State?.Running) {
+      this.id ??= existing.Config?.Labels?.[LABELS.session];
+      if (this.containerId !== existing.Id) {
+        // Found a container this object did not start (another process, or before a restart).
+        if (this.containerId) this.pendingNote = `The session's container was replaced; ${LOST_VARIABLES}`;
+        this.containerId = existing.Id;
+      }
+      this.state = 'running';
+      return existing.Id;
+    }
+    this.state = 'starting';
+    if (existing && existing.Config?.Image !== image) {
+      this.log.info(`session ${this.names.container}: image changed, recreating the container on the same volume`);
+      await docker.removeContainer(existing.Id);
+    } else if (existing) {
+      this.log.info(`session ${this.names.container}: starting the stopped container`);
+      await docker.startContainer(existing.Id);
+      this.containerId = existing.Id;
+      this.id ??= existing.Config?.Labels?.[LABELS.session];
+      if (this.history.length > 0 || this.kernel) this.pendingNote = `The session had been stopped and was started again; ${LOST_VARIABLES}`;
+      this.state = 'running';
+      return existing.Id;
+    } else if (this.containerId) {
+      this.pendingNote = `The session's container had disappeared (removed or crashed) and was recreated; ${LOST_VARIABLES}`;
+    }
+    const volume = await docker.volumeExists(this.names.volume);
+    if (volume) {
+      this.id ??= volume.Labels?.[LABELS.session];
+    }
+    this.id ??= uuid();
+    if (!volume) await docker.createVolume(this.names.volume, sessionLabels(this.names, this.id, 'data'));
+    const spec = containerSpec({
+      name: this.names.container,
+      image,
+      volume: this.names.volume,
+      labels: sessionLabels(this.names, this.id, 'session'),
+      config: this.deps.config,
+    });
+    let id: string;
+    try {
+      id = await docker.createContainer(spec);
+    } catch (err) {
+      // Another process may have created it a moment ago.
+      const raced = await docker.inspectContainer(this.names.container);
+      if (!raced) throw err;
+      id = raced.Id;
+    }
+    await docker.startContainer(id);
+    this.containerId = id;
+    this.state = 'running';
+    return id;
+  }
+
+  private async ensureKernel(): Promise<KernelClient> {
+    const containerId = await this.ensureContainer();
+    if (this.kernel?.alive && this.containerId === containerId) return this.kernel;
+    const hadKernel = !!this.kernel;
+    this.kernel = undefined;
+    const kernel = await KernelClient.start(this.deps.docker, containerId, this.log);
+    kernel.on('exit', () => this.emit('kernel-exit'));
+    this.kernel = kernel;
+    if (hadKernel && !this.pendingNote) this.pendingNote = `The Python kernel was restarted; ${LOST_VARIABLES}`;
+    this.emit('kernel-start');
+    return kernel;
+  }
+
+  private takeNote(notes: string[]): void {
+    if (this.pendingNote) notes.push(this.pendingNote);
+    this.pendingNote = undefined;
+  }
+
+  /** Interrupt whatever runs now (Python or shell). */
+  interrupt(): void {
+    this.running?.abort();
+  }
+
+  private linkSignal(signal?: AbortSignal): AbortController {
+    const controller = new AbortController();
+    if (signal?.aborted) controller.abort();
+    else signal?.addEventListener('abort', () => controller.abort(), { once: true });
+    this.running = controller;
+    return controller;
+  }
+
+  /** Run Python in the session's kernel. */
+  runPython(code: string, opts: RunOptions, kind: ExecutionKind = 'python'): Promise<ExecutionResult> {
+    return this.exclusive(async () => {
+      const notes: string[] = [];
+      const kernel = await this.ensureKernel();
+      this.takeNote(notes);
+      const id = uuid();
+      const started = new Date().toISOString();
+      this.emit('execution-start', { id, kind, code, started });
+      const controller = this.linkSignal(opts.signal);
+      let r: KernelRunResult;
+      try {
+        r = await kernel.execute(id, code, {
+          timeoutMs: opts.timeoutMs,
+          signal: controller.signal,
+          graceMs: LIMITS.interruptGraceMs,
+          onOutput: (o) => {
+            opts.onOutput?.(o);
+            this.emit('output', id, o);
+          },
+        });
+      } finally {
+        this.running = undefined;
+      }
+      if (r.kernelLost) {
+        this.kernel = undefined;
+        const why =
+          r.status === 'timeout' || r.status === 'interrupted'
+            ? `The code did not stop within ${LIMITS.interruptGraceMs / 1000} s of the ${r.status === 'timeout' ? 'timeout' : 'interrupt'}, so the Python kernel was killed and will be restarted.`
+            : `The Python kernel died during the execution (it may have run out of memory — the limit is ${this.deps.config.memoryMb} MB — or was killed).`;
+        notes.push(`${why} ${LOST_VARIABLES}`);
+        this.pendingNote = undefined;
+      }
+      const record: ExecutionRecord = {
+        id,
+        session: this.id ?? '',
+        kind,
+        code,
+        started,
+        durationMs: r.durationMs,
+        status: r.status,
+        outputs: coalesceStreams(r.outputs),
+        files: r.done?.files ?? [],
+      };
+      this.remember(record);
+      return { record, notes, streams: r.done?.streams ?? {}, gaps: r.gaps };
+    });
+  }
+
+  /** Run a shell command in /mnt/data; its whole process tree is killed when it ends or times out. */
+  runShell(command: string, opts: RunOptions): Promise<ExecutionResult> {
+    return this.exclusive(async () => {
+      const notes: string[] = [];
+      const containerId = await this.ensureContainer();
+      const id = uuid();
+      const started = new Date().toISOString();
+      const t0 = Date.now();
+      this.emit('execution-start', { id, kind: 'shell', code: command, started });
+      const controller = this.linkSignal(opts.signal);
+      const collector = new ExecutionCollector((o) => {
+        opts.onOutput?.(o);
+        this.emit('output', id, o);
+      });
+      let pgid = 0;
+      let cancelled = false;
+      let hardKilled = false;
+      try {
+        const handle = await this.deps.docker.exec(containerId, [...HELPER, 'shell'], { stdin: true });
+        const decoder = new LineDecoder((line) => {
+          let msg: ContainerMessage;
+          try {
+            msg = parseMessage(line);
+          } catch {
+            return;
+          }
+          if (msg.type === 'started') pgid = msg.pgid;
+          else collector.accept(msg);
+        });
+        handle.stdout.on('data', (c: Buffer) => decoder.push(c));
+        handle.stderr.on('data', (c: Buffer) => this.log.debug(`shell helper: ${c.toString('utf8').trimEnd()}`));
+        handle.stdin!.write(JSON.stringify({ id, command, timeoutSeconds: opts.timeoutMs / 1000 }) + '\n');
+        const onAbort = () => {
+          cancelled = true;
+          handle.stdin?.write(JSON.stringify({ type: 'cancel' }) + '\n');
+        };
+        controller.signal.addEventListener('abort', onAbort, { once: true });
+        // The helper enforces the timeout itself; this is the backstop if it cannot.
+        const backstop = setTimeout(() => {
+          hardKilled = true;
+          const target = pgid ? [`-${pgid}`] : [];
+          void this.deps.docker.execOnce(containerId, ['kill', '-KILL', '--', ...target]).catch(() => undefined);
+          handle.stdin?.end();
+        }, opts.timeoutMs + 10_000);
+        await handle.exited;
+        clearTimeout(backstop);
+        controller.signal.removeEventListener('abort', onAbort);
+      } finally {
+        this.running = undefined;
+      }
+      const done = collector.result.done;
+      let status: ExecutionRecord['status'] = done ? (done.status === 'timeout' ? 'timeout' : done.status) : hardKilled ? 'timeout' : 'killed';
+      if (cancelled && status !== 'ok') status = 'interrupted';
+      if (!done) notes.push('The shell command was ended without a result (its process tree was killed).');
+      const record: ExecutionRecord = {
+        id,
+        session: this.id ?? '',
+        kind: 'shell',
+        code: command,
+        started,
+        durationMs: done?.durationMs ?? Date.now() - t0,
+        status,
+        outputs: coalesceStreams(collector.result.outputs),
+        files: done?.files ?? [],
+      };
+      this.remember(record);
+      return { record, notes, streams: done?.streams ?? {}, gaps: collector.result.gaps, exitCode: done?.exitCode };
+    });
+  }
+
+  private remember(record: ExecutionRecord): void {
+    this.history.push(record);
+    if (this.history.length > LIMITS.historyPerSession) this.history.shift();
+    this.emit('execution-end', record);
+  }
+
+  private async helper<T>(args: string[]): Promise<T> {
+    const containerId = await this.ensureContainer();
+    this.touch();
+    return runHelper<T>(this.deps.docker, containerId, args);
+  }
+
+  listFiles(path = '.', max: number = LIMITS.maxListEntries): Promise<{ entries: FileEntry[]; truncated: boolean }> {
+    return this.helper(['list', '--max', String(max), '--', path]);
+  }
+
+  readFile(path: string, offset: number, lines: number): Promise<ReadResult> {
+    return this.helper(['read', '--offset', String(offset), '--lines', String(lines), '--', path]);
+  }
+
+  search(pattern: string, opts: { path?: string; glob?: string; max: number }): Promise<SearchResult> {
+    const args = ['search', '--max', String(opts.max)];
+    if (opts.path) args.push(`--path=${opts.path}`);
+    if (opts.glob) args.push(`--glob=${opts.glob}`);
+    return this.helper([...args, '--', pattern]);
+  }
+
+  resolve(path: string): Promise<ResolveResult> {
+    return this.helper(['resolve', '--', path]);
+  }
+
+  removeFile(path: string): Promise<unknown> {
+    return this.helper(['rm', '--', path]);
+  }
+
+  copyFile(src: string, dst: string): Promise<unknown> {
+    return this.helper(['copy', '--', src, dst]);
+  }
+
+  pdfInfo(path: string): Promise<PdfInfo> {
+    return this.helper(['pdfinfo', '--', path]);
+  }
+
+  /** Write bytes to a path in /mnt/data through Docker's archive API (never through a host path). */
+  async upload(path: string, data: Buffer): Promise<void> {
+    const where = await this.resolve(path);
+    if (where.exists && where.type !== 'file') {
+      throw new InputError(`'${path}' exists and is a ${where.type}, not a file.`, 'Choose another destination name.');
+    }
+    const containerId = await this.ensureContainer();
+    await this.deps.docker.putArchive(containerId, DATA_DIR, singleFileTar(path, data));
+    this.touch();
+  }
+
+  /** Read a session file's bytes through Docker's archive API. */
+  async download(path: string, maxBytes: number): Promise<Buffer> {
+    const where = await this.resolve(path);
+    if (!where.exists) throw new InputError(`'${path}' does not exist in ${DATA_DIR}.`, 'Use listSessionFiles to see what is there.');
+    if (where.type !== 'file') throw new InputError(`'${path}' is a ${where.type}, not a file.`);
+    const containerId = await this.ensureContainer();
+    const tar = await this.deps.docker.getArchive(containerId, where.real);
+    return readSingleFileFromTar(tar, path, maxBytes);
+  }
+
+  /** Restart the Python kernel (variables are lost, files kept). */
+  restartKernel(): Promise<void> {
+    return this.exclusive(async () => {
+      await this.kernel?.shutdown();
+      this.kernel = undefined;
+      await this.ensureKernel();
+      this.pendingNote = undefined;
+    });
+  }
+
+  /** Stop the container (volume kept); the next use starts it again. */
+  async stop(): Promise<void> {
+    this.interrupt();
+    await this.exclusive(async () => {
+      await this.kernel?.shutdown().catch(() => undefined);
+      const c = await this.deps.docker.inspectContainer(this.names.container);
+      if (c) await this.deps.docker.stopContainer(c.Id, 2);
+      this.state = 'stopped';
+    });
+  }
+
+  /** Remove the container and the volume: the session's files are gone. */
+  async delete(): Promise<void> {
+    this.interrupt();
+    await this.kernel?.kill().catch(() => undefined);
+    this.kernel = undefined;
+    await this.deps.docker.removeContainer(this.names.container);
+    await this.deps.docker.removeVolume(this.names.volume);
+    this.containerId = undefined;
+    this.state = 'stopped';
+    this.emit('deleted');
+  }
+
+  /** Close the connection to the kernel without stopping the container. */
+  async detach(): Promise<void> {
+    await this.kernel?.shutdown().catch(() => undefined);
+    this.kernel = undefined;
+  }
+
+  /** The container as Docker reports it (for tests and diagnostics). */
+  async inspect() {
+    const c = await this.deps.docker.inspectContainer(this.names.container);
+    if (!c) throw new InfrastructureError(`The session container ${this.names.container} does not exist.`);
+    return c;
+  }
+
+  get kernelPid(): number | undefined {
+    return this.kernel?.alive ? this.kernel.pid : undefined;
+  }
+
+  get kernelInfo(): { seccomp?: boolean; warmMs?: number } | undefined {
+    return this.kernel ? { seccomp: this.kernel.seccomp, warmMs: this.kernel.warmMs } : undefined;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.delete();
+  }
+}
+

@@ -1,0 +1,64 @@
+import { realpath } from 'node:fs/promises';
+import { dirname, isAbsolute, relative, resolve, sep } from 'node:path';
+import { AuditLog } from '../audit/audit';
+import { InputError } from '../errors';
+import { Output } from '../notebook/nbformat';
+import { SessionManager } from '../session/manager';
+
+/**
+ * Where tools may touch the host's files: uploadFileToSession reads from here and getSessionFile
+ * writes here. Each adapter decides (the workspace, MCP roots, the CLI's working directory).
+ */
+export interface HostFiles {
+  /** An absolute host path that may be read, or an InputError naming what is allowed. */
+  resolveRead(path: string): Promise<string>;
+  /** An absolute host path that may be written (its folder exists or may be created). */
+  resolveWrite(path: string): Promise<string>;
+}
+
+/** Everything a tool needs besides its input. */
+export interface ToolContext {
+  manager: SessionManager;
+  threadKey: string;
+  /** Who asked: `cli`, `chat`, `lm-tool`, `mcp:<client>` — written to the audit log. */
+  caller: string;
+  signal?: AbortSignal;
+  /** Live outputs while code runs. */
+  onOutput?: (output: Output) => void;
+  audit?: AuditLog;
+  host: HostFiles;
+  maxUploadBytes?: number;
+}
+
+function inside(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel) && !rel.startsWith(`..${sep}`));
+}
+
+async function realOrParent(path: string): Promise<string> {
+  try {
+    return await realpath(path);
+  } catch {
+    const parent = dirname(path);
+    if (parent === path) return path;
+    return resolve(await realOrParent(parent), relative(parent, path));
+  }
+}
+
+/**
+ * Host paths limited to a set of root folders (symlinks resolved); relative paths are taken from
+ * the first root. With no roots, nothing is allowed.
+ */
+export function rootedHostFiles(roots: string[]): HostFiles {
+  const check = async (path: string): Promise<string> => {
+    if (typeof path !== 'string' || path === '') throw new InputError('A host file path is required.');
+    if (roots.length === 0) throw new InputError('No folder is open, so no host file may be read or written.', 'Open a folder or workspace first.');
+    const absolute = resolve(roots[0], path);
+    const real = await realOrParent(absolute);
+    for (const root of roots) {
+      if (inside(await realOrParent(root), real)) return absolute;
+    }
+    throw new InputError(`Host path '${path}' is outside the allowed folders (${roots.join(', ')}).`, 'Use a path inside one of them.');
+  };
+  return { resolveRead: check, resolveWrite: check };
+}

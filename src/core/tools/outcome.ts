@@ -1,0 +1,120 @@
+import { ExecutionRecord, ExecutionStatus, mimeText, Output, streamText } from '../notebook/nbformat';
+import { LIMITS } from '../policy/limits';
+import { formatBytes, truncateMiddle } from '../policy/truncate';
+import { ExecutionResult } from '../session/session';
+import { mimeFromName } from './mime';
+
+/** How a tool call ended. `rejected`: bad input; `unavailable`: Docker or the sandbox failed. */
+export type ToolStatus = 'ok' | 'error' | 'timeout' | 'interrupted' | 'rejected' | 'unavailable';
+
+export interface ToolImage {
+  mimeType: 'image/png' | 'image/jpeg';
+  /** base64 */
+  data: string;
+  /** The session file it came from, when there is one. */
+  path?: string;
+}
+
+export interface ToolFile {
+  path: string;
+  size: number;
+  type: string;
+  change?: 'created' | 'modified' | 'saved' | 'uploaded';
+  /** Where a file was written on the host (getSessionFile with saveTo). */
+  hostPath?: string;
+}
+
+/** What every tool returns: `text` is what a model sees; `outputs` are the full nbformat outputs. */
+export interface ToolOutcome {
+  tool: string;
+  status: ToolStatus;
+  text: string;
+  outputs: Output[];
+  images: ToolImage[];
+  files: ToolFile[];
+  execution?: ExecutionRecord;
+  /** Structured data for UIs (listings, matches), when the tool has any. */
+  data?: unknown;
+}
+
+export function outcome(tool: string, status: ToolStatus, text: string, extra: Partial<ToolOutcome> = {}): ToolOutcome {
+  return { tool, status, text, outputs: [], images: [], files: [], ...extra };
+}
+
+function statusFromExecution(s: ExecutionStatus): ToolStatus {
+  if (s === 'killed') return 'error';
+  return s;
+}
+
+const STATUS_LINE: Record<ExecutionStatus, (seconds: number) => string> = {
+  ok: () => '',
+  error: () => '',
+  timeout: (s) => `Execution timed out after ${s} s and was interrupted.`,
+  interrupted: () => 'Execution was interrupted (cancelled).',
+  killed: () => 'Execution ended abnormally.',
+};
+
+/** Images found in outputs (display_data / execute_result PNG or JPEG). */
+export function imagesOf(outputs: readonly Output[]): ToolImage[] {
+  const images: ToolImage[] = [];
+  for (const o of outputs) {
+    if (o.output_type !== 'display_data' && o.output_type !== 'execute_result') continue;
+    for (const mime of ['image/png', 'image/jpeg'] as const) {
+      const value = o.data[mime];
+      if (value !== undefined) {
+        images.push({ mimeType: mime, data: mimeText(value).replace(/\s+/g, '') });
+        break;
+      }
+    }
+  }
+  return images;
+}
+
+/** Shape an execution into the text a model reads: cut streams, results, errors, images, files, notes. */
+export function describeExecution(tool: string, result: ExecutionResult, timeoutSeconds: number, extraLines: string[] = []): ToolOutcome {
+  const { record, notes, streams, gaps } = result;
+  const lines: string[] = [];
+  const statusLine = STATUS_LINE[record.status](timeoutSeconds);
+  if (statusLine) lines.push(statusLine);
+  if (result.exitCode !== undefined && result.exitCode !== 0) lines.push(`Exit code: ${result.exitCode}`);
+
+  const stdout = streamText(record.outputs, 'stdout');
+  const stderr = streamText(record.outputs, 'stderr');
+  if (stdout) {
+    lines.push(truncateMiddle(stdout.replace(/\n$/, ''), LIMITS.modelStdoutChars, streams.stdout?.savedTo ?? undefined, gaps.stdout ?? 0));
+  }
+  if (stderr) {
+    lines.push('stderr:\n' + truncateMiddle(stderr.replace(/\n$/, ''), LIMITS.modelStderrChars, streams.stderr?.savedTo ?? undefined, gaps.stderr ?? 0));
+  }
+  let imageCount = 0;
+  for (const o of record.outputs) {
+    if (o.output_type === 'execute_result' || o.output_type === 'display_data') {
+      const isImage = o.data['image/png'] !== undefined || o.data['image/jpeg'] !== undefined;
+      if (isImage) {
+        imageCount++;
+        lines.push(`[image ${imageCount}: a chart/picture is attached to this result]`);
+      } else if (o.data['text/plain'] !== undefined) {
+        const prefix = o.output_type === 'execute_result' ? `Out[${o.execution_count ?? ''}]: ` : '';
+        lines.push(prefix + truncateMiddle(mimeText(o.data['text/plain']), LIMITS.modelStdoutChars));
+      }
+    } else if (o.output_type === 'error') {
+      const tb = o.traceback.join('\n');
+      lines.push(truncateMiddle(tb || `${o.ename}: ${o.evalue}`, LIMITS.modelStderrChars));
+    }
+  }
+  const files = record.files.map((f) => ({ path: f.path, size: f.size, type: f.type ?? mimeFromName(f.path), change: f.change }));
+  if (files.length) {
+    lines.push('Files created or changed in /mnt/data: ' + files.map((f) => `${f.path} (${formatBytes(f.size)}, ${f.type}, ${f.change})`).join('; '));
+  }
+  lines.push(...extraLines, ...notes);
+  if (lines.length === 0) lines.push(record.status === 'ok' ? '(no output)' : 'The execution produced no output.');
+  return {
+    tool,
+    status: statusFromExecution(record.status),
+    text: lines.join('\n'),
+    outputs: record.outputs,
+    images: imagesOf(record.outputs).slice(0, LIMITS.maxImagesPerResult),
+    files,
+    execution: record,
+  };
+}

@@ -1,0 +1,96 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { ExecutionCollector, LineDecoder } from '../../src/core/kernel/protocol';
+import { coalesceStreams, ExecutionRecord } from '../../src/core/notebook/nbformat';
+import { formatBytes, truncateMiddle } from '../../src/core/policy/truncate';
+import { describeExecution, imagesOf } from '../../src/core/tools/outcome';
+
+describe('truncateMiddle', () => {
+  it('leaves short text alone', () => assert.equal(truncateMiddle('abc', 10), 'abc'));
+  it('keeps head and tail with a marker naming the cut and the saved file', () => {
+    const text = 'H'.repeat(5000) + 'T'.repeat(5000);
+    const cut = truncateMiddle(text, 4000, '.outputs/e1.stdout.txt');
+    assert.ok(cut.startsWith('H'.repeat(2400)));
+    assert.ok(cut.endsWith('T'.repeat(1600)));
+    assert.match(cut, /\[\.\.\. 6,000 characters cut; the whole output is in \.outputs\/e1\.stdout\.txt/);
+  });
+  it('counts bytes the producer already dropped', () => {
+    assert.match(truncateMiddle('ab', 10, undefined, 500), /500 characters cut/);
+  });
+  it('formats sizes', () => {
+    assert.equal(formatBytes(512), '512 B');
+    assert.equal(formatBytes(1536), '1.5 KB');
+    assert.equal(formatBytes(50 * 1024 * 1024), '50 MB');
+  });
+});
+
+describe('protocol framing', () => {
+  it('splits lines across chunk boundaries and ignores blank lines', () => {
+    const lines: string[] = [];
+    const d = new LineDecoder((l) => lines.push(l));
+    d.push(Buffer.from('{"a":1}\n{"b":'));
+    d.push(Buffer.from('2}\n\n'));
+    d.push(Buffer.from('{"c":"é'.slice(0, 6)));
+    d.push(Buffer.from('é"}\n'));
+    assert.deepEqual(lines, ['{"a":1}', '{"b":2}', '{"c":"é"}']);
+  });
+  it('splits a multi-byte character across chunks correctly', () => {
+    const lines: string[] = [];
+    const d = new LineDecoder((l) => lines.push(l));
+    const bytes = Buffer.from('"€"\n');
+    d.push(bytes.subarray(0, 2));
+    d.push(bytes.subarray(2));
+    assert.deepEqual(lines, ['"€"']);
+  });
+  it('refuses a line past its bound', () => {
+    const d = new LineDecoder(() => undefined, 10);
+    assert.throws(() => d.push(Buffer.alloc(11, 0x41)), /longer than 10 bytes/);
+  });
+  it('collects outputs, marks gaps, and ends on done', () => {
+    const seen: string[] = [];
+    const c = new ExecutionCollector((o) => seen.push(o.output_type));
+    assert.equal(c.accept({ type: 'output', id: 'e', output: { output_type: 'stream', name: 'stdout', text: 'a' } }), false);
+    assert.equal(c.accept({ type: 'stream_gap', id: 'e', name: 'stdout', omittedBytes: 1000 }), false);
+    assert.equal(c.accept({ type: 'done', id: 'e', status: 'ok', durationMs: 3 }), true);
+    assert.equal(c.result.gaps.stdout, 1000);
+    assert.match(coalesceStreams(c.result.outputs)[0].output_type === 'stream' ? (coalesceStreams(c.result.outputs)[0] as { text: string }).text : '', /^a\n\[\.\.\. 1,000 bytes not shown/);
+    assert.deepEqual(seen, ['stream', 'stream']);
+  });
+});
+
+describe('describeExecution', () => {
+  const record = (over: Partial<ExecutionRecord>): ExecutionRecord => ({
+    id: 'e1', session: 's', kind: 'python', code: 'x', started: '', durationMs: 1, status: 'ok', outputs: [], files: [], ...over,
+  });
+  it('cuts stdout to 4,000 and stderr to 2,000 characters', () => {
+    const r = record({
+      outputs: [
+        { output_type: 'stream', name: 'stdout', text: 'o'.repeat(10_000) },
+        { output_type: 'stream', name: 'stderr', text: 'e'.repeat(10_000) },
+      ],
+    });
+    const o = describeExecution('executePythonCode', { record: r, notes: [], streams: { stdout: { bytes: 10_000, savedTo: '.outputs/e1.stdout.txt', savedBytes: 10_000, saveTruncated: false } }, gaps: {} }, 120);
+    const [out, err] = o.text.split('stderr:\n');
+    assert.ok(out.length < 4_200, `stdout part is ${out.length}`);
+    assert.ok(err.length < 2_200, `stderr part is ${err.length}`);
+    assert.match(out, /6,000 characters cut; the whole output is in \.outputs\/e1\.stdout\.txt/);
+  });
+  it('reports timeouts, errors, images and files', () => {
+    const r = record({
+      status: 'timeout',
+      outputs: [
+        { output_type: 'display_data', data: { 'image/png': 'iVBO\nRw0', 'text/plain': '<Figure>' }, metadata: {} },
+        { output_type: 'error', ename: 'KeyboardInterrupt', evalue: '', traceback: ['Traceback', 'KeyboardInterrupt'] },
+      ],
+      files: [{ path: 'a.csv', size: 10, mtime: '', change: 'created' }],
+    });
+    const o = describeExecution('executePythonCode', { record: r, notes: ['note!'], streams: {}, gaps: {} }, 30);
+    assert.equal(o.status, 'timeout');
+    assert.match(o.text, /timed out after 30 s/);
+    assert.match(o.text, /\[image 1/);
+    assert.match(o.text, /KeyboardInterrupt/);
+    assert.match(o.text, /a\.csv \(10 B, text\/csv, created\)/);
+    assert.match(o.text, /note!/);
+    assert.deepEqual(imagesOf(r.outputs), [{ mimeType: 'image/png', data: 'iVBORw0' }]);
+  });
+});

@@ -1,0 +1,64 @@
+import assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import { DEFAULT_SANDBOX_CONFIG, containerSpec } from '../../src/core/sandbox/spec';
+import { hashImageContext } from '../../src/core/sandbox/image';
+import { TOOL_SCHEMAS } from '../../src/core/tools/schemas';
+import { TOOLS } from '../../src/core/tools';
+
+const root = join(__dirname, '..', '..', '..');
+
+function files(dir: string): string[] {
+  return readdirSync(dir).flatMap((n) => {
+    const p = join(dir, n);
+    return statSync(p).isDirectory() ? files(p) : [p];
+  });
+}
+
+describe('layers', () => {
+  it('src/core never imports vscode or the adapters', () => {
+    for (const f of files(join(root, 'src', 'core'))) {
+      const text = readFileSync(f, 'utf8');
+      assert.doesNotMatch(text, /from ['"]vscode['"]|require\(['"]vscode['"]\)/, f);
+      assert.doesNotMatch(text, /from ['"]\.\.\/(\.\.\/)?(vscode|cli|mcp)\//, f);
+    }
+  });
+});
+
+describe('container spec', () => {
+  it('is hardened by default', () => {
+    const spec = containerSpec({ name: 'n', image: 'i', volume: 'v', labels: { a: 'b' }, config: DEFAULT_SANDBOX_CONFIG });
+    const h = spec.HostConfig!;
+    assert.equal(h.NetworkMode, 'none');
+    assert.equal(h.ReadonlyRootfs, true);
+    assert.deepEqual(h.CapDrop, ['ALL']);
+    assert.ok(h.SecurityOpt?.includes('no-new-privileges:true'));
+    assert.equal(h.Memory, h.MemorySwap);
+    assert.equal(h.Init, true);
+    assert.equal(h.Binds, undefined);
+    assert.deepEqual(h.Mounts?.map((m) => m.Type), ['volume']);
+    assert.deepEqual(spec.Env, []);
+  });
+});
+
+describe('image tag', () => {
+  it('changes exactly when the image folder or build args change', () => {
+    const dir = join(root, 'sandbox-image');
+    const a = hashImageContext(dir);
+    assert.equal(hashImageContext(dir), a);
+    assert.notEqual(hashImageContext(dir, { PIP_PACKAGES: 'duckdb' }), a);
+    assert.match(a, /^[0-9a-f]{16}$/);
+  });
+});
+
+describe('tool contract', () => {
+  it('has the eight tools with the reference parameters', () => {
+    assert.deepEqual(TOOL_SCHEMAS.map((t) => t.name).sort(), Object.keys(TOOLS).sort());
+    assert.equal(TOOL_SCHEMAS.length, 8);
+    const props = Object.fromEntries(TOOL_SCHEMAS.map((t) => [t.name, Object.keys(t.inputSchema.properties).sort()]));
+    assert.deepEqual(props.executePythonCode, ['pythonCode', 'timeoutSeconds']);
+    assert.deepEqual(props.runShellCommand, ['command', 'explanation', 'isBackground', 'timeoutSeconds']);
+    assert.deepEqual(props.generatePdfReport, ['expectedOutputFilename', 'pythonCode', 'saveAsFilename', 'timeoutSeconds']);
+  });
+});
