@@ -261,8 +261,6 @@ async function demo(core: Core, base: ToolContext, progress: (l: string) => void
       process.stderr.write(o.text + '\n');
       return EXIT[o.status];
     }
-    for (const f of o.files) process.stdout.write(`  file: /mnt/data/${f.path} (${f.size} bytes, ${f.type})\n`);
-    if (o.images.length) process.stdout.write(`  ${o.images.length} image(s) returned\n`);
   }
   await mkdir(outDir, { recursive: true });
   const session = core.manager.session(thread);
