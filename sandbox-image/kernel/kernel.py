@@ -34,7 +34,7 @@ import threading
 import time
 import traceback
 
-from capture import (DATA_ROOT, Capture, Channel, bytes_available, diff_files, drain_fd,
+from capture import (DATA_ROOT, Capture, Channel, bytes_available, start_heartbeat, diff_files, drain_fd,
                      read_nonblocking, set_nonblocking, set_pipe_size, snapshot_files)
 
 HOME = os.environ.setdefault("HOME", "/tmp/home")
@@ -356,6 +356,7 @@ class Kernel:
         signal.signal(signal.SIGINT, self.on_sigint)
         seccomp_loaded = self.install_spawn_guards()
         self.pump.start()
+        start_heartbeat()
         threading.Thread(target=self.read_commands, name="sbx-commands", daemon=True).start()
         self.channel.send({"type": "ready", "pid": os.getpid(),
                            "python": sys.version.split()[0], "warmMs": process_age_ms(),

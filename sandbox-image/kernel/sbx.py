@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 
-from capture import (DATA_ROOT, Capture, Channel, diff_files, drain_fd, dumps, iso_time,
+from capture import (DATA_ROOT, start_heartbeat, touch_activity, Capture, Channel, diff_files, drain_fd, dumps, iso_time,
                      read_nonblocking, safe_filename_part, set_nonblocking, set_pipe_size,
                      snapshot_files)
 
@@ -442,6 +442,7 @@ def reap_orphans():
 
 
 def cmd_shell(args):
+    start_heartbeat()  # a long command keeps the sandbox in use
     first = sys.stdin.buffer.readline()
     try:
         request = json.loads(first)
@@ -599,6 +600,7 @@ def build_parser():
 
 
 def main(argv):
+    touch_activity()
     try:
         args = build_parser().parse_args(argv)
         result = args.func(args)

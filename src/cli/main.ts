@@ -148,7 +148,13 @@ async function main(argv: string[]): Promise<number> {
       cpus: num(values.cpus, 'cpus'),
     }).filter(([, v]) => v !== undefined),
   );
-  const core: Core = createCore({ log: stderrLogger(values.verbose!), sandbox, idleStopMinutes: num(values['idle-minutes'], 'idle-minutes') });
+  const core: Core = createCore({
+    log: stderrLogger(values.verbose!),
+    sandbox,
+    idleStopMinutes: num(values['idle-minutes'], 'idle-minutes'),
+    // One-shot commands gain nothing from a warm pool; it would only leave a container behind.
+    poolSize: 0,
+  });
   const controller = new AbortController();
   process.once('SIGINT', () => {
     process.stderr.write('\ninterrupting…\n');

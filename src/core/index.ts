@@ -10,6 +10,10 @@ export interface CoreOptions {
   image?: ImageOptions;
   sandbox?: Partial<SandboxConfig>;
   idleStopMinutes?: number;
+  /** Warm containers for new threads (default 1; 0 disables). */
+  poolSize?: number;
+  /** The in-container watchdog's idle limit in seconds (default: idle stop + 5 minutes). */
+  watchdogSeconds?: number;
 }
 
 export interface Core {
@@ -22,7 +26,7 @@ export function createCore(options: CoreOptions = {}): Core {
   const log = options.log ?? silentLogger;
   const docker = new DockerClient(log);
   const image = new SandboxImage(docker, options.image, log);
-  const manager = new SessionManager({ docker, image, config: options.sandbox, idleStopMinutes: options.idleStopMinutes, log });
+  const manager = new SessionManager({ docker, image, config: options.sandbox, idleStopMinutes: options.idleStopMinutes, poolSize: options.poolSize, watchdogSeconds: options.watchdogSeconds, log });
   return { docker, image, manager };
 }
 

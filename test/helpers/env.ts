@@ -13,7 +13,7 @@ let shared: Promise<Core> | undefined;
  */
 export function core(): Promise<Core> {
   shared ??= (async () => {
-    const c = createCore({ idleStopMinutes: 0 });
+    const c = createCore({ idleStopMinutes: 0, poolSize: 0 });
     try {
       await c.docker.ping();
     } catch (err) {

@@ -78,11 +78,11 @@ describe('session container', () => {
 
   it('is rediscovered by a new manager (as after a restart) with its files', async () => {
     const thread = threadKey('rediscover');
-    const first = createCore({ idleStopMinutes: 0 });
+    const first = createCore({ idleStopMinutes: 0, poolSize: 0 });
     await executePythonCode({ pythonCode: 'open("from-first.txt", "w").write("hello again")' }, toolContext(first, thread));
     const firstId = first.manager.session(thread).id;
     await first.manager[Symbol.asyncDispose]();
-    const second = createCore({ idleStopMinutes: 0 });
+    const second = createCore({ idleStopMinutes: 0, poolSize: 0 });
     await using session = second.manager.session(thread);
     const o = await readSessionFile({ path: 'from-first.txt' }, toolContext(second, thread));
     assert.match(o.text, /hello again/);
@@ -92,7 +92,7 @@ describe('session container', () => {
   });
 
   it('stops after the idle time, keeps the volume, and restarts saying the kernel was restarted', async () => {
-    const idle = createCore({ idleStopMinutes: 0.02 });
+    const idle = createCore({ idleStopMinutes: 0.02, poolSize: 0 });
     const ctx = toolContext(idle, threadKey('idle'));
     await using session = idle.manager.session(ctx.threadKey);
     await executePythonCode({ pythonCode: 'z = 5\nopen("idle.txt", "w").write("x")' }, ctx);

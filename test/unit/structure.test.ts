@@ -28,7 +28,7 @@ describe('layers', () => {
 
 describe('container spec', () => {
   it('is hardened by default', () => {
-    const spec = containerSpec({ name: 'n', image: 'i', volume: 'v', labels: { a: 'b' }, config: DEFAULT_SANDBOX_CONFIG });
+    const spec = containerSpec({ name: 'n', image: 'i', volume: 'v', labels: { a: 'b' }, config: DEFAULT_SANDBOX_CONFIG, watchdogSeconds: 600 });
     const h = spec.HostConfig!;
     assert.equal(h.NetworkMode, 'none');
     assert.equal(h.ReadonlyRootfs, true);

@@ -40,6 +40,8 @@ export const CONTAINER_DEFAULTS = {
   pidsLimit: 256,
   tmpSizeMb: 512,
   idleStopMinutes: 30,
+  /** Warm, kernel-ready containers kept for new threads. */
+  poolSize: 1,
   network: 'none',
   runtime: 'runc',
 } as const;

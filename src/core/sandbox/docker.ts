@@ -188,6 +188,12 @@ export class DockerClient {
     }
   }
 
+  renameContainer(id: string, name: string): Promise<void> {
+    return this.call(`renaming container ${id.slice(0, 12)} to ${name}`, async () => {
+      await this.api.getContainer(id).rename({ name });
+    });
+  }
+
   async killContainer(id: string): Promise<void> {
     try {
       await this.api.getContainer(id).kill();

@@ -30,6 +30,8 @@ export function containerSpec(opts: {
   volume: string;
   labels: Record<string, string>;
   config: SandboxConfig;
+  /** The in-container watchdog stops the container after this long without use (host gone). */
+  watchdogSeconds: number;
 }): Dockerode.ContainerCreateOptions {
   const { config } = opts;
   const memory = Math.round(config.memoryMb * 1024 * 1024);
@@ -40,6 +42,7 @@ export function containerSpec(opts: {
     User: SANDBOX_USER,
     WorkingDir: DATA_DIR,
     Hostname: 'sandbox',
+    Cmd: ['/opt/sandbox/watchdog.sh', String(Math.max(10, Math.round(opts.watchdogSeconds)))],
     Env: [],
     NetworkDisabled: config.network === 'none',
     HostConfig: {

@@ -3,7 +3,8 @@ import { CONTAINER_DEFAULTS } from '../policy/limits';
 import { DockerClient } from '../sandbox/docker';
 import { SandboxImage } from '../sandbox/image';
 import { DEFAULT_SANDBOX_CONFIG, SandboxConfig } from '../sandbox/spec';
-import { LABELS, sessionNames } from './naming';
+import { hashFromContainerName, LABELS, sessionNames } from './naming';
+import { WarmPool } from './pool';
 import { Session } from './session';
 
 export interface SessionManagerOptions {
@@ -12,6 +13,10 @@ export interface SessionManagerOptions {
   config?: Partial<SandboxConfig>;
   /** Stop a session's container after this many idle minutes (0: never). Its volume is kept. */
   idleStopMinutes?: number;
+  /** Warm containers kept ready for new threads (0 disables). */
+  poolSize?: number;
+  /** Override the in-container watchdog's idle limit (seconds; default: idle stop + 5 minutes). */
+  watchdogSeconds?: number;
   log?: Logger;
 }
 
@@ -22,6 +27,8 @@ export interface SessionSummary {
   sessionId: string;
   container?: string;
   volume?: string;
+  /** The link volume of a thread that claimed a pooled container. */
+  link?: string;
   state: 'running' | 'stopped' | 'no container';
   created?: string;
   /** When a stopped container stopped. */
@@ -40,6 +47,10 @@ export class SessionManager implements AsyncDisposable {
   readonly image: SandboxImage;
   readonly log: Logger;
   private readonly idleMs: number;
+  /** The in-container watchdog's limit: a while after the host's own idle stop would have fired. */
+  private readonly watchdogSeconds: number;
+  readonly pool?: WarmPool;
+  private poolStarted = false;
 
   constructor(options: SessionManagerOptions) {
     this.docker = options.docker;
@@ -47,6 +58,20 @@ export class SessionManager implements AsyncDisposable {
     this.config = { ...DEFAULT_SANDBOX_CONFIG, ...options.config };
     this.log = options.log ?? silentLogger;
     this.idleMs = (options.idleStopMinutes ?? CONTAINER_DEFAULTS.idleStopMinutes) * 60_000;
+    this.watchdogSeconds = options.watchdogSeconds ?? (this.idleMs > 0 ? this.idleMs / 1000 + 300 : 24 * 3600);
+    const poolSize = options.poolSize ?? CONTAINER_DEFAULTS.poolSize;
+    if (poolSize > 0) {
+      this.pool = new WarmPool({ docker: this.docker, image: this.image, config: this.config, log: this.log, watchdogSeconds: this.watchdogSeconds }, poolSize);
+    }
+  }
+
+  /** Start filling the warm pool (after sweeping pool containers that dead processes left). */
+  startPool(): void {
+    if (!this.pool || this.poolStarted) return;
+    this.poolStarted = true;
+    WarmPool.sweep(this.docker, this.log)
+      .catch((err) => this.log.warn(`warm pool sweep failed: ${(err as Error).message}`))
+      .finally(() => this.pool?.fill());
   }
 
   /** The thread's session (no Docker call until it is used). */
@@ -59,7 +84,10 @@ export class SessionManager implements AsyncDisposable {
         config: this.config,
         log: this.log,
         onActivity: (session) => this.scheduleIdleStop(session),
+        pool: this.pool,
+        watchdogSeconds: this.watchdogSeconds,
       });
+      this.startPool();
       s.on('deleted', () => this.forget(threadKey));
       this.sessions.set(threadKey, s);
     }
@@ -92,32 +120,42 @@ export class SessionManager implements AsyncDisposable {
   /** Every session Docker knows about (containers and volumes carrying our labels). */
   async list(): Promise<SessionSummary[]> {
     const [containers, volumes] = await Promise.all([
-      this.docker.listContainers([`${LABELS.managed}=true`, `${LABELS.role}=session`]),
-      this.docker.listVolumes([`${LABELS.managed}=true`, `${LABELS.role}=data`]),
+      this.docker.listContainers([`${LABELS.managed}=true`]),
+      this.docker.listVolumes([`${LABELS.managed}=true`]),
     ]);
     const byHash = new Map<string, SessionSummary>();
     for (const v of volumes) {
       const l = v.Labels ?? {};
-      byHash.set(l[LABELS.threadHash], {
+      const role = l[LABELS.role];
+      if (role !== 'data' && role !== 'link') continue;
+      const summary: SessionSummary = byHash.get(l[LABELS.threadHash]) ?? {
         threadKey: l[LABELS.thread],
         threadHash: l[LABELS.threadHash],
-        sessionId: l[LABELS.session],
-        volume: v.Name,
-        state: 'no container',
-        created: l[LABELS.created],
-      });
-    }
-    for (const c of containers) {
-      const l = c.Labels ?? {};
-      const hash = l[LABELS.threadHash];
-      const summary: SessionSummary = byHash.get(hash) ?? {
-        threadKey: l[LABELS.thread],
-        threadHash: hash,
         sessionId: l[LABELS.session],
         state: 'no container',
         created: l[LABELS.created],
       };
-      summary.container = (c.Names?.[0] ?? '').replace(/^\//, '');
+      if (role === 'data') summary.volume = v.Name;
+      else {
+        summary.link = v.Name;
+        summary.volume = l[LABELS.dataVolume];
+      }
+      byHash.set(summary.threadHash, summary);
+    }
+    for (const c of containers) {
+      const l = c.Labels ?? {};
+      const name = (c.Names?.[0] ?? '').replace(/^\//, '');
+      // Claimed pool containers carry pool labels; their name says which thread they serve.
+      const hash = l[LABELS.role] === 'session' ? l[LABELS.threadHash] : l[LABELS.role] === 'pool' ? hashFromContainerName(name) : undefined;
+      if (!hash) continue;
+      const summary: SessionSummary = byHash.get(hash) ?? {
+        threadKey: l[LABELS.thread] ?? '',
+        threadHash: hash,
+        sessionId: l[LABELS.session] ?? '',
+        state: 'no container',
+        created: l[LABELS.created],
+      };
+      summary.container = name;
       summary.state = c.State === 'running' ? 'running' : 'stopped';
       byHash.set(hash, summary);
     }
@@ -154,9 +192,11 @@ export class SessionManager implements AsyncDisposable {
       if (!opts.all && !expired) continue;
       if (s.container) await this.docker.removeContainer(s.container);
       if (s.volume) await this.docker.removeVolume(s.volume);
+      if (s.link) await this.docker.removeVolume(s.link);
       this.forget(s.threadKey);
       removed.push(s.threadKey);
     }
+    await WarmPool.sweep(this.docker, this.log);
     return removed;
   }
 
@@ -164,6 +204,7 @@ export class SessionManager implements AsyncDisposable {
   async [Symbol.asyncDispose](): Promise<void> {
     for (const t of this.idleTimers.values()) clearTimeout(t);
     this.idleTimers.clear();
+    await this.pool?.[Symbol.asyncDispose]();
     await Promise.all(this.active.map((s) => s.detach()));
   }
 }

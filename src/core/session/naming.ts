@@ -8,7 +8,15 @@ export const LABELS = {
   session: `${LABEL_PREFIX}.session`,
   created: `${LABEL_PREFIX}.created`,
   role: `${LABEL_PREFIX}.role`,
+  /** On a link volume: the data volume (a claimed pool volume) that holds the thread's files. */
+  dataVolume: `${LABEL_PREFIX}.data-volume`,
 } as const;
+
+/** What a labelled container or volume is for. */
+export type Role = 'session' | 'data' | 'link' | 'pool' | 'pool-data';
+
+export const CONTAINER_PREFIX = 'code-interpreter-';
+export const POOL_PREFIX = 'code-interpreter-pool-';
 
 /** Docker names for a thread's container and volume, derived from a hash of the thread key. */
 export interface SessionNames {
@@ -16,6 +24,8 @@ export interface SessionNames {
   threadHash: string;
   container: string;
   volume: string;
+  /** A label-only volume that names the data volume when the thread claimed a pooled container. */
+  link: string;
 }
 
 export function threadHash(threadKey: string): string {
@@ -24,10 +34,21 @@ export function threadHash(threadKey: string): string {
 
 export function sessionNames(threadKey: string): SessionNames {
   const hash = threadHash(threadKey);
-  return { threadKey, threadHash: hash, container: `code-interpreter-${hash}`, volume: `code-interpreter-${hash}-data` };
+  return {
+    threadKey,
+    threadHash: hash,
+    container: `${CONTAINER_PREFIX}${hash}`,
+    volume: `${CONTAINER_PREFIX}${hash}-data`,
+    link: `${CONTAINER_PREFIX}${hash}-link`,
+  };
 }
 
-export function sessionLabels(names: SessionNames, sessionId: string, role: 'session' | 'data'): Record<string, string> {
+/** The thread hash a container's name carries (claimed pool containers are renamed to it). */
+export function hashFromContainerName(name: string): string | undefined {
+  return /^\/?code-interpreter-([0-9a-f]{16})$/.exec(name)?.[1];
+}
+
+export function sessionLabels(names: SessionNames, sessionId: string, role: Role): Record<string, string> {
   return {
     [LABELS.managed]: 'true',
     [LABELS.thread]: names.threadKey.slice(0, 1024),
@@ -36,4 +57,8 @@ export function sessionLabels(names: SessionNames, sessionId: string, role: 'ses
     [LABELS.created]: new Date().toISOString(),
     [LABELS.role]: role,
   };
+}
+
+export function poolLabels(role: 'pool' | 'pool-data'): Record<string, string> {
+  return { [LABELS.managed]: 'true', [LABELS.role]: role, [LABELS.created]: new Date().toISOString() };
 }

@@ -13,6 +13,7 @@ import { HELPER, runHelper } from '../sandbox/helper';
 import { SandboxImage } from '../sandbox/image';
 import { containerSpec, SandboxConfig } from '../sandbox/spec';
 import { LABELS, SessionNames, sessionLabels } from './naming';
+import { WarmPool } from './pool';
 import { FileEntry, PdfInfo, ReadResult, ResolveResult, SearchResult } from './files';
 
 export interface SessionDeps {
@@ -22,6 +23,10 @@ export interface SessionDeps {
   log?: Logger;
   /** Called whenever the session is used (the manager's idle clock). */
   onActivity?: (session: Session) => void;
+  /** Where a new thread gets a warm container from, when there is one. */
+  pool?: WarmPool;
+  /** The in-container watchdog's idle limit (stops a container whose host went away). */
+  watchdogSeconds: number;
 }
 
 export interface RunOptions {
@@ -101,13 +106,26 @@ export class Session extends EventEmitter implements AsyncDisposable {
     return run;
   }
 
+  /** Where this thread's files live: its own data volume, or a claimed pool volume named by its link volume. */
+  private async findVolume(): Promise<{ volume: string; sessionId?: string } | undefined> {
+    const { docker } = this.deps;
+    const own = await docker.volumeExists(this.names.volume);
+    if (own) return { volume: own.Name, sessionId: own.Labels?.[LABELS.session] };
+    const link = await docker.volumeExists(this.names.link);
+    const data = link?.Labels?.[LABELS.dataVolume];
+    if (link && data) return { volume: data, sessionId: link.Labels?.[LABELS.session] };
+    return undefined;
+  }
+
   /** The running container's id, creating and starting the container (and volume) as needed. */
   async ensureContainer(): Promise<string> {
+    // A live kernel means a live container: skip the round trip to Docker on the hot path.
+    if (this.kernel?.alive && this.containerId) return this.containerId;
     const { docker } = this.deps;
     const image = await this.deps.image.ensure();
     const existing = await docker.inspectContainer(this.names.container);
     if (existing?.State?.Running) {
-      this.id ??= existing.Config?.Labels?.[LABELS.session];
+      this.id ??= existing.Config?.Labels?.[LABELS.session] ?? (await this.findVolume())?.sessionId;
       if (this.containerId !== existing.Id) {
         // Found a container this object did not start (another process, or before a restart).
         if (this.containerId) this.pendingNote = `The session's container was replaced; ${LOST_VARIABLES}`;
@@ -123,26 +141,29 @@ export class Session extends EventEmitter implements AsyncDisposable {
     } else if (existing) {
       this.log.info(`session ${this.names.container}: starting the stopped container`);
       await docker.startContainer(existing.Id);
+      this.id ??= existing.Config?.Labels?.[LABELS.session] ?? (await this.findVolume())?.sessionId;
+      this.pendingNote = `The session had been stopped and was started again; ${LOST_VARIABLES}`;
       this.containerId = existing.Id;
-      this.id ??= existing.Config?.Labels?.[LABELS.session];
-      if (this.history.length > 0 || this.kernel) this.pendingNote = `The session had been stopped and was started again; ${LOST_VARIABLES}`;
       this.state = 'running';
       return existing.Id;
     } else if (this.containerId) {
       this.pendingNote = `The session's container had disappeared (removed or crashed) and was recreated; ${LOST_VARIABLES}`;
     }
-    const volume = await docker.volumeExists(this.names.volume);
-    if (volume) {
-      this.id ??= volume.Labels?.[LABELS.session];
+    const found = await this.findVolume();
+    if (!found && !this.containerId) {
+      const claimed = await this.claimFromPool();
+      if (claimed) return claimed;
     }
-    this.id ??= uuid();
-    if (!volume) await docker.createVolume(this.names.volume, sessionLabels(this.names, this.id, 'data'));
+    this.id ??= found?.sessionId ?? uuid();
+    const volume = found?.volume ?? this.names.volume;
+    if (!found) await docker.createVolume(volume, sessionLabels(this.names, this.id, 'data'));
     const spec = containerSpec({
       name: this.names.container,
       image,
-      volume: this.names.volume,
+      volume,
       labels: sessionLabels(this.names, this.id, 'session'),
       config: this.deps.config,
+      watchdogSeconds: this.deps.watchdogSeconds,
     });
     let id: string;
     try {
@@ -159,16 +180,41 @@ export class Session extends EventEmitter implements AsyncDisposable {
     return id;
   }
 
+  /** Take a warm container for a brand-new thread: rename it, and record its volume in a link volume. */
+  private async claimFromPool(): Promise<string | undefined> {
+    const entry = this.deps.pool?.take();
+    if (!entry) return undefined;
+    const { docker } = this.deps;
+    try {
+      await docker.renameContainer(entry.containerId, this.names.container);
+    } catch (err) {
+      this.log.warn(`warm pool: claim failed (${(err as Error).message}); starting a container instead`);
+      void this.deps.pool?.discard(entry);
+      return undefined;
+    }
+    this.id = uuid();
+    await docker.createVolume(this.names.link, { ...sessionLabels(this.names, this.id, 'link'), [LABELS.dataVolume]: entry.volume });
+    this.containerId = entry.containerId;
+    this.attachKernel(entry.kernel);
+    this.state = 'running';
+    this.log.info(`session ${this.names.container}: claimed warm container ${entry.name}`);
+    return entry.containerId;
+  }
+
+  private attachKernel(kernel: KernelClient): void {
+    kernel.on('exit', () => this.emit('kernel-exit'));
+    this.kernel = kernel;
+    this.emit('kernel-start');
+  }
+
   private async ensureKernel(): Promise<KernelClient> {
     const containerId = await this.ensureContainer();
     if (this.kernel?.alive && this.containerId === containerId) return this.kernel;
     const hadKernel = !!this.kernel;
     this.kernel = undefined;
     const kernel = await KernelClient.start(this.deps.docker, containerId, this.log);
-    kernel.on('exit', () => this.emit('kernel-exit'));
-    this.kernel = kernel;
+    this.attachKernel(kernel);
     if (hadKernel && !this.pendingNote) this.pendingNote = `The Python kernel was restarted; ${LOST_VARIABLES}`;
-    this.emit('kernel-start');
     return kernel;
   }
 
@@ -399,8 +445,11 @@ export class Session extends EventEmitter implements AsyncDisposable {
     this.interrupt();
     await this.kernel?.kill().catch(() => undefined);
     this.kernel = undefined;
+    const found = await this.findVolume();
     await this.deps.docker.removeContainer(this.names.container);
+    if (found) await this.deps.docker.removeVolume(found.volume);
     await this.deps.docker.removeVolume(this.names.volume);
+    await this.deps.docker.removeVolume(this.names.link);
     this.containerId = undefined;
     this.state = 'stopped';
     this.emit('deleted');

@@ -1,0 +1,20 @@
+#!/bin/sh
+# The container's main process. It stops the container (by exiting) once nothing has used the
+# sandbox for IDLE_SECONDS: the kernel touches the activity file while its host is connected, and
+# every helper call touches it. So a container whose host process died stops by itself.
+IDLE_SECONDS="${1:-2100}"
+ACTIVITY=/tmp/.sandbox-activity
+# Check often enough that a short limit (tests) is honoured, at most every 15 s.
+INTERVAL=$(( IDLE_SECONDS / 4 )); [ "$INTERVAL" -lt 1 ] && INTERVAL=1; [ "$INTERVAL" -gt 15 ] && INTERVAL=15
+touch "$ACTIVITY"
+trap 'exit 0' TERM INT
+while :; do
+  sleep "$INTERVAL" &
+  wait $!
+  last=$(stat -c %Y "$ACTIVITY" 2>/dev/null || echo 0)
+  now=$(date +%s)
+  if [ $((now - last)) -ge "$IDLE_SECONDS" ]; then
+    echo "watchdog: idle for $((now - last)) s (limit $IDLE_SECONDS s), stopping" >&2
+    exit 0
+  fi
+done

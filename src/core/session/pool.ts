@@ -1,0 +1,152 @@
+import { v4 as uuid } from 'uuid';
+import { KernelClient } from '../kernel/client';
+import { Logger } from '../log';
+import { DockerClient } from '../sandbox/docker';
+import { SandboxImage } from '../sandbox/image';
+import { containerSpec, SandboxConfig } from '../sandbox/spec';
+import { LABELS, POOL_PREFIX, poolLabels } from './naming';
+
+/** A pre-started container with its own fresh volume and a warmed kernel, waiting for a thread. */
+export interface PoolEntry {
+  containerId: string;
+  name: string;
+  volume: string;
+  kernel: KernelClient;
+}
+
+export interface PoolDeps {
+  docker: DockerClient;
+  image: SandboxImage;
+  config: SandboxConfig;
+  log: Logger;
+  watchdogSeconds: number;
+}
+
+/** Wait after a claim before refilling, so the refill's CPU does not slow the claimed first result. */
+const REFILL_DELAY_MS = 300;
+
+/**
+ * The warm pool: `size` kernel-ready containers, each with its own volume (labels and mounts are
+ * fixed at creation, so a claim renames the container and records the volume in a link volume).
+ * Refills in the background; never blocks a request. Idle entries cost no CPU (their kernels wait
+ * on stdin).
+ */
+export class WarmPool implements AsyncDisposable {
+  private readonly ready: PoolEntry[] = [];
+  private filling = 0;
+  private failures = 0;
+  private disposed = false;
+  private waiters: Array<() => void> = [];
+
+  constructor(
+    private readonly deps: PoolDeps,
+    readonly size: number,
+  ) {}
+
+  get available(): number {
+    return this.ready.filter((e) => e.kernel.alive).length;
+  }
+
+  /** Top the pool up in the background. */
+  fill(): void {
+    if (this.disposed || this.failures >= 3) return;
+    while (this.ready.length + this.filling < this.size) {
+      this.filling++;
+      this.create().then(
+        (entry) => {
+          this.filling--;
+          this.failures = 0;
+          if (this.disposed) return void this.discard(entry);
+          this.ready.push(entry);
+          entry.kernel.once('exit', () => this.onEntryExit(entry));
+          for (const w of this.waiters.splice(0)) w();
+        },
+        (err) => {
+          this.filling--;
+          this.failures++;
+          this.deps.log.warn(`warm pool: could not start a container: ${(err as Error).message}`);
+          setTimeout(() => this.fill(), 2_000 * this.failures).unref();
+        },
+      );
+    }
+  }
+
+  private onEntryExit(entry: PoolEntry): void {
+    const i = this.ready.indexOf(entry);
+    if (i < 0) return; // claimed meanwhile
+    this.ready.splice(i, 1);
+    void this.discard(entry);
+    this.fill();
+  }
+
+  /** A ready entry, or undefined (the caller starts a container itself). Triggers a refill. */
+  take(): PoolEntry | undefined {
+    let entry: PoolEntry | undefined;
+    while ((entry = this.ready.shift())) {
+      if (entry.kernel.alive) break;
+      void this.discard(entry);
+    }
+    setTimeout(() => this.fill(), REFILL_DELAY_MS).unref();
+    return entry;
+  }
+
+  /** Resolves when at least one entry is ready (for benchmarks and tests). */
+  async whenReady(timeoutMs = 120_000): Promise<boolean> {
+    this.fill();
+    if (this.available > 0) return true;
+    return new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), timeoutMs);
+      this.waiters.push(() => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+  }
+
+  private async create(): Promise<PoolEntry> {
+    const { docker, config } = this.deps;
+    const image = await this.deps.image.ensure();
+    const id = uuid().slice(0, 12);
+    const name = `${POOL_PREFIX}${id}`;
+    const volume = `${name}-data`;
+    await docker.createVolume(volume, poolLabels('pool-data'));
+    const containerId = await docker.createContainer(
+      containerSpec({ name, image, volume, labels: poolLabels('pool'), config, watchdogSeconds: this.deps.watchdogSeconds }),
+    );
+    try {
+      await docker.startContainer(containerId);
+      const kernel = await KernelClient.start(docker, containerId, this.deps.log);
+      return { containerId, name, volume, kernel };
+    } catch (err) {
+      await docker.removeContainer(containerId).catch(() => undefined);
+      await docker.removeVolume(volume).catch(() => undefined);
+      throw err;
+    }
+  }
+
+  /** Remove an unclaimed entry and its volume. */
+  async discard(entry: PoolEntry): Promise<void> {
+    await entry.kernel.shutdown().catch(() => undefined);
+    await this.deps.docker.removeContainer(entry.containerId).catch(() => undefined);
+    await this.deps.docker.removeVolume(entry.volume).catch(() => undefined);
+  }
+
+  /** Remove pool containers (and their volumes) that are stopped: left by processes that died. */
+  static async sweep(docker: DockerClient, log: Logger): Promise<number> {
+    const stale = (await docker.listContainers([`${LABELS.managed}=true`, `${LABELS.role}=pool`])).filter(
+      (c) => c.State !== 'running' && (c.Names?.[0] ?? '').replace(/^\//, '').startsWith(POOL_PREFIX),
+    );
+    for (const c of stale) {
+      await docker.removeContainer(c.Id).catch(() => undefined);
+      for (const m of c.Mounts ?? []) if (m.Name) await docker.removeVolume(m.Name).catch(() => undefined);
+    }
+    if (stale.length) log.info(`warm pool: removed ${stale.length} stale pool container(s)`);
+    return stale.length;
+  }
+
+  async [Symbol.asyncDispose](): Promise<void> {
+    this.disposed = true;
+    const entries = this.ready.splice(0);
+    await Promise.all(entries.map((e) => this.discard(e)));
+  }
+}
