@@ -29,6 +29,7 @@ import {
   searchSessionFiles,
   uploadFileToSession,
 } from '../core/tools';
+import { formatBench, runBench } from './bench';
 import { DEMO_STEPS } from './demo';
 
 const USAGE = `code-interpreter — run Python and shell in a local, network-less Docker sandbox
@@ -50,6 +51,7 @@ Commands
   prune [--older-than-days N] [--all]       remove stopped sessions past retention
   image build                               build (or rebuild) the sandbox image
   demo                                      run the incident-report example end to end
+  bench [--quick] [--out FILE]              measure the engine against docker run/exec baselines
 
 Options
   --thread ID        the session's thread key (default: "default")
@@ -126,6 +128,8 @@ async function main(argv: string[]): Promise<number> {
       'memory-mb': { type: 'string' },
       cpus: { type: 'string' },
       'idle-minutes': { type: 'string' },
+      quick: { type: 'boolean', default: false },
+      out: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
     },
   });
@@ -241,6 +245,12 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       case 'demo':
         return await demo(core, ctx, progress);
+      case 'bench': {
+        const out = values.out ?? 'bench-results.json';
+        const results = await runBench({ quick: values.quick!, out, log: (l) => process.stderr.write(`${l}\n`) });
+        process.stdout.write(formatBench(results) + `\n\nAll figures: ${out}\n`);
+        return 0;
+      }
       default:
         throw new InputError(`Unknown command '${command}'.`, 'Run code-interpreter --help.');
     }

@@ -1,0 +1,228 @@
+/**
+ * `code-interpreter bench`: measures the engine on the real Docker engine and, in the same run,
+ * the naive executors it replaces (one-shot `docker run`, `docker exec python3 -c`). Prints a table
+ * of figures and ratios and writes every number to JSON. Absolute times on shared machines are
+ * noise; the ratios against baselines measured in the same run are what count.
+ */
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { createCore, Core, executePythonCode, listSessionFiles, runShellCommand, searchSessionFiles, ToolContext } from '../core';
+
+interface Stat {
+  n: number;
+  p50: number;
+  p95: number;
+  mean: number;
+}
+
+function stats(samples: number[]): Stat {
+  const s = [...samples].sort((a, b) => a - b);
+  const at = (q: number) => s[Math.min(s.length - 1, Math.floor(q * s.length))];
+  return { n: s.length, p50: at(0.5), p95: at(0.95), mean: s.reduce((a, b) => a + b, 0) / s.length };
+}
+
+const now = () => Number(process.hrtime.bigint()) / 1e6;
+
+async function timed<T>(fn: () => Promise<T>): Promise<[number, T]> {
+  const t0 = now();
+  const r = await fn();
+  return [now() - t0, r];
+}
+
+function dockerCli(args: string[]): number {
+  const t0 = now();
+  const r = spawnSync('docker', args, { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`docker ${args.join(' ')} failed: ${r.stderr}`);
+  return now() - t0;
+}
+
+const DATA_STACK = 'import pandas, numpy, matplotlib.pyplot, scipy.stats, seaborn, sklearn.linear_model, statsmodels.api';
+
+export interface BenchOptions {
+  quick: boolean;
+  out: string;
+  log: (line: string) => void;
+}
+
+export async function runBench(opts: BenchOptions): Promise<Record<string, unknown>> {
+  const { log } = opts;
+  const n = (full: number, quick: number) => (opts.quick ? quick : full);
+  const results: Record<string, unknown> = { date: new Date().toISOString(), quick: opts.quick };
+  const base = createCore({ idleStopMinutes: 0, poolSize: 0 });
+  await base.docker.ping();
+  const image = await base.image.ensure((l) => log(`[image] ${l}`));
+  results.image = image;
+  const threads: Array<[Core, string]> = [];
+  const ctxFor = (core: Core, thread: string): ToolContext => {
+    threads.push([core, thread]);
+    return { manager: core.manager, threadKey: thread, caller: 'bench', host: { resolveRead: async (p) => p, resolveWrite: async (p) => p } };
+  };
+  const tag = `bench-${process.pid}-${Date.now().toString(36)}`;
+  let seq = 0;
+  const newThread = () => `${tag}-${seq++}`;
+  const py = (ctx: ToolContext, code: string) =>
+    executePythonCode({ pythonCode: code }, ctx).then((o) => {
+      if (o.status !== 'ok') throw new Error(`bench step failed: ${o.text}`);
+      return o;
+    });
+
+  try {
+    // Baselines: the naive executors, in this same run.
+    log('baseline: docker run --rm python3 -c print(1)');
+    dockerCli(['run', '--rm', '--network', 'none', image, 'python3', '-c', 'print(1)']); // warm the engine's caches
+    const runEmpty = stats(Array.from({ length: n(10, 3) }, () => dockerCli(['run', '--rm', '--network', 'none', image, 'python3', '-c', 'print(1)'])));
+    log('baseline: docker run --rm with the data-stack imports');
+    const runStack = stats(Array.from({ length: n(5, 2) }, () => dockerCli(['run', '--rm', '--network', 'none', image, 'python3', '-c', `${DATA_STACK}; print(1)`])));
+    const holder = ctxFor(base, newThread());
+    await py(holder, '1');
+    const holderId = (await base.manager.session(holder.threadKey).inspect()).Id;
+    log('baseline: docker exec python3 -c print(1)');
+    const execEmpty = stats(Array.from({ length: n(20, 5) }, () => dockerCli(['exec', holderId, 'python3', '-c', 'print(1)'])));
+    results.baselines = { dockerRunEmpty: runEmpty, dockerRunDataStack: runStack, dockerExecPython: execEmpty };
+
+    // 1. Warm first result in a new thread (pool hit).
+    log('1. warm first result in a new thread (pool)');
+    const pooled = createCore({ idleStopMinutes: 0, poolSize: 1 });
+    pooled.manager.startPool();
+    const warm: number[] = [];
+    for (let i = 0; i < n(20, 5); i++) {
+      if (!(await pooled.manager.pool!.whenReady())) throw new Error('the warm pool did not fill');
+      await new Promise((r) => setTimeout(r, 500)); // let the refill settle so it does not share the CPU
+      const ctx = ctxFor(pooled, newThread());
+      const [ms] = await timed(() => py(ctx, 'print(1)'));
+      warm.push(ms);
+      await pooled.manager.delete(ctx.threadKey);
+    }
+    await pooled.manager[Symbol.asyncDispose]();
+    results.warmFirstResult = stats(warm);
+
+    // 2. Cold first result (no pool): container + kernel start.
+    log('2. cold first result in a new thread (no pool)');
+    const cold: number[] = [];
+    for (let i = 0; i < n(5, 2); i++) {
+      const ctx = ctxFor(base, newThread());
+      const [ms] = await timed(() => py(ctx, 'print(1)'));
+      cold.push(ms);
+      await base.manager.delete(ctx.threadKey);
+    }
+    results.coldFirstResult = stats(cold);
+
+    // 3. Trivial round trip in an existing session.
+    log('3. trivial cell round trip');
+    const trivial: number[] = [];
+    for (let i = 0; i < n(200, 30); i++) trivial.push((await timed(() => py(holder, 'x = 1')))[0]);
+    results.trivialRoundTrip = stats(trivial);
+
+    // 4. First data-stack import in a fresh session (the kernel warmed it).
+    log('4. first import pandas, matplotlib.pyplot in a fresh session');
+    const imports: number[] = [];
+    for (let i = 0; i < n(3, 1); i++) {
+      const ctx = ctxFor(base, newThread());
+      await py(ctx, '1');
+      imports.push((await py(ctx, 'import pandas, matplotlib.pyplot')).execution!.durationMs);
+      await base.manager.delete(ctx.threadKey);
+    }
+    results.firstDataStackImportKernelMs = stats(imports);
+
+    // 5. Shell echo round trip.
+    log('5. shell echo round trip');
+    const shell: number[] = [];
+    for (let i = 0; i < n(20, 5); i++) shell.push((await timed(() => runShellCommand({ command: 'echo hi' }, holder)))[0]);
+    results.shellEcho = stats(shell);
+
+    // 6. Upload and download of 100 MB.
+    log('6. 100 MB upload and download');
+    const mb = n(100, 20);
+    const blob = Buffer.alloc(mb * 1024 * 1024, 7);
+    const session = base.manager.session(holder.threadKey);
+    const [up] = await timed(() => session.upload('bench.bin', blob));
+    const [down, back] = await timed(() => session.download('bench.bin', blob.length + 1));
+    if (!back.equals(blob)) throw new Error('download differs from upload');
+    results.transfer = { megabytes: mb, uploadMBps: mb / (up / 1000), downloadMBps: mb / (down / 1000), uploadMs: up, downloadMs: down };
+
+    // 7. Listing 10,000 files; searching 100 MB of text.
+    log('7. list 10,000 files, search 100 MB');
+    const files = n(10_000, 2_000);
+    await py(holder, `import os\nos.makedirs("many", exist_ok=True)\nfor i in range(${files}):\n    open(f"many/f{i:05d}.txt", "w").write("x")`);
+    const list = stats(await sequential(n(5, 2), () => timed(() => listSessionFiles({ path: 'many' }, holder)).then(([ms, o]) => {
+      if (o.status !== 'ok') throw new Error(o.text);
+      return ms;
+    })));
+    const textMb = n(100, 20);
+    await py(holder, `line = "2026-11-24 12:00:00 INFO request served in 12 ms by api-7\\n"\nwith open("big.log", "w") as f:\n    for i in range(${textMb} * 1024 * 1024 // len(line)):\n        f.write(line if i % 100000 else "2026-11-24 12:00:00 ERROR needle-in-the-haystack\\n")`);
+    await runShellCommand({ command: 'rm -f bench.bin; cat big.log > /dev/null' }, holder);
+    const search = stats(await sequential(n(5, 2), () => timed(() => searchSessionFiles({ pattern: 'needle-in-the-haystack', path: 'big.log' }, holder)).then(([ms, o]) => {
+      if (!/needle/.test(o.text)) throw new Error(`search found nothing: ${o.text}`);
+      return ms;
+    })));
+    results.listFiles = { files, ...list };
+    results.search = { megabytes: textMb, ...search };
+
+    // 8. 20 concurrent idle sessions: memory per session and trivial latency while they exist.
+    const count = n(20, 5);
+    log(`8. ${count} idle sessions`);
+    const idle: ToolContext[] = [];
+    for (let i = 0; i < count; i++) {
+      const ctx = ctxFor(base, newThread());
+      await py(ctx, 'import pandas, matplotlib.pyplot\n1');
+      idle.push(ctx);
+    }
+    await new Promise((r) => setTimeout(r, 2000));
+    const rss: number[] = [];
+    for (const ctx of idle) {
+      const id = (await base.manager.session(ctx.threadKey).inspect()).Id;
+      const st = (await base.docker.api.getContainer(id).stats({ stream: false })) as unknown as { memory_stats: { usage?: number; stats?: Record<string, number> } };
+      const m = st.memory_stats;
+      rss.push((m.stats?.rss ?? m.stats?.total_rss ?? m.stats?.anon ?? m.usage ?? 0) / (1024 * 1024));
+    }
+    const loaded: number[] = [];
+    for (let i = 0; i < n(100, 20); i++) loaded.push((await timed(() => py(holder, 'x = 1')))[0]);
+    results.idleSessions = { sessions: count, rssMbPerSession: stats(rss), trivialRoundTripWhileIdle: stats(loaded) };
+
+    const r = results as Record<string, Stat & Record<string, number>>;
+    results.ratios = {
+      warmFirstResultVsDockerRunDataStack: runStack.p50 / r.warmFirstResult.p50,
+      warmFirstResultVsDockerRunEmpty: runEmpty.p50 / r.warmFirstResult.p50,
+      coldFirstResultVsDockerRunDataStack: runStack.p50 / r.coldFirstResult.p50,
+      trivialVsDockerExecPython: execEmpty.p50 / r.trivialRoundTrip.p50,
+      shellEchoVsDockerExecPython: execEmpty.p50 / r.shellEcho.p50,
+      trivialWithIdleSessionsVsIdle: (results.idleSessions as { trivialRoundTripWhileIdle: Stat }).trivialRoundTripWhileIdle.p50 / r.trivialRoundTrip.p50,
+    };
+  } finally {
+    for (const [core, thread] of threads) await core.manager.delete(thread).catch(() => undefined);
+    await base.manager[Symbol.asyncDispose]();
+  }
+  writeFileSync(opts.out, JSON.stringify(results, null, 2) + '\n');
+  return results;
+}
+
+async function sequential<T>(times: number, fn: () => Promise<T>): Promise<T[]> {
+  const out: T[] = [];
+  for (let i = 0; i < times; i++) out.push(await fn());
+  return out;
+}
+
+/** The table printed after a run: figure, target, and the ratio against the same-run baseline. */
+export function formatBench(r: Record<string, any>): string {
+  const ms = (v: number) => `${v.toFixed(v < 10 ? 1 : 0)} ms`;
+  const x = (v: number) => `${v.toFixed(1)}×`;
+  const rows: string[][] = [
+    ['measure', 'p50', 'p95', 'target', 'ratio vs baseline'],
+    ['warm first result (new thread, pool)', ms(r.warmFirstResult.p50), ms(r.warmFirstResult.p95), '≤ 150 ms, ≥ 15×', `${x(r.ratios.warmFirstResultVsDockerRunDataStack)} vs docker run + data stack`],
+    ['cold first result (new thread, no pool)', ms(r.coldFirstResult.p50), ms(r.coldFirstResult.p95), '≤ 1.5 s', `${x(r.ratios.coldFirstResultVsDockerRunDataStack)} vs docker run + data stack`],
+    ['trivial cell round trip', ms(r.trivialRoundTrip.p50), ms(r.trivialRoundTrip.p95), '≤ 15 ms, ≥ 10×', `${x(r.ratios.trivialVsDockerExecPython)} vs docker exec python3 -c`],
+    ['first import pandas+pyplot (fresh session)', ms(r.firstDataStackImportKernelMs.p50), ms(r.firstDataStackImportKernelMs.p95), '≤ 50 ms', ''],
+    ['shell echo round trip', ms(r.shellEcho.p50), ms(r.shellEcho.p95), '', `${x(r.ratios.shellEchoVsDockerExecPython)} vs docker exec python3 -c`],
+    [`upload ${r.transfer.megabytes} MB`, `${r.transfer.uploadMBps.toFixed(0)} MB/s`, '', '≥ 200 MB/s', ''],
+    [`download ${r.transfer.megabytes} MB`, `${r.transfer.downloadMBps.toFixed(0)} MB/s`, '', '≥ 200 MB/s', ''],
+    [`list ${r.listFiles.files} files`, ms(r.listFiles.p50), ms(r.listFiles.p95), '≤ 300 ms', ''],
+    [`search ${r.search.megabytes} MB`, ms(r.search.p50), ms(r.search.p95), '≤ 1 s', ''],
+    [`RSS per idle session (${r.idleSessions.sessions})`, `${r.idleSessions.rssMbPerSession.p50.toFixed(0)} MB`, `${r.idleSessions.rssMbPerSession.p95.toFixed(0)} MB`, '≤ 120 MB', ''],
+    [`trivial round trip with ${r.idleSessions.sessions} idle sessions`, ms(r.idleSessions.trivialRoundTripWhileIdle.p50), ms(r.idleSessions.trivialRoundTripWhileIdle.p95), '≤ 2× idle', `${x(r.ratios.trivialWithIdleSessionsVsIdle)} of idle`],
+    ['baseline: docker run --rm python3 -c print(1)', ms(r.baselines.dockerRunEmpty.p50), ms(r.baselines.dockerRunEmpty.p95), '', ''],
+    ['baseline: docker run --rm + data-stack imports', ms(r.baselines.dockerRunDataStack.p50), ms(r.baselines.dockerRunDataStack.p95), '', ''],
+    ['baseline: docker exec python3 -c print(1)', ms(r.baselines.dockerExecPython.p50), ms(r.baselines.dockerExecPython.p95), '', ''],
+  ];
+  const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
+  return rows.map((row) => '| ' + row.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |').join('\n');
+}
