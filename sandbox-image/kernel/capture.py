@@ -287,6 +287,41 @@ def iso_time(ts):
         timespec="milliseconds").replace("+00:00", "Z")
 
 
+CGROUP_COUNTERS = (
+    # (cgroup v1 file, cgroup v2 file, key in the file, name we report)
+    ("/sys/fs/cgroup/memory/memory.oom_control", "/sys/fs/cgroup/memory.events", "oom_kill", "oomKills"),
+    ("/sys/fs/cgroup/pids/pids.events", "/sys/fs/cgroup/pids.events", "max", "pidsMaxHits"),
+)
+
+
+def cgroup_counters():
+    """How often the container hit its memory limit (OOM kills) and its pids limit, so far."""
+    counters = {}
+    for v1, v2, key, name in CGROUP_COUNTERS:
+        for path in (v1, v2):
+            try:
+                with open(path) as f:
+                    for line in f:
+                        parts = line.split()
+                        if len(parts) == 2 and parts[0] == key:
+                            counters[name] = int(parts[1])
+                break
+            except (OSError, ValueError):
+                continue
+    return counters
+
+
+def counters_delta(before, after):
+    return {k: after[k] - before.get(k, 0) for k in after if after[k] - before.get(k, 0) > 0}
+
+
+def snapshot_usage(snapshot, cap=FILES_CAP):
+    """Bytes of the files a snapshot saw, or None when the walk was cut short (then unknown)."""
+    if len(snapshot) >= cap:
+        return None
+    return sum(size for size, _, _ in snapshot.values())
+
+
 def snapshot_files(root=DATA_ROOT, cap=FILES_CAP):
     """{relative path: (size, mtime_ns, mtime)} of regular files under root, skipping the top-level
     .outputs/ and not following symlinks. Folders are walked in sorted order, so that a walk cut

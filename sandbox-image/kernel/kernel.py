@@ -35,7 +35,8 @@ import time
 import traceback
 
 from capture import (DATA_ROOT, Capture, Channel, bytes_available, start_heartbeat, diff_files, drain_fd,
-                     read_nonblocking, set_nonblocking, set_pipe_size, snapshot_files)
+                     read_nonblocking, set_nonblocking, set_pipe_size, snapshot_files,
+                     cgroup_counters, counters_delta, snapshot_usage)
 
 HOME = os.environ.setdefault("HOME", "/tmp/home")
 MPLCONFIGDIR = os.environ.setdefault("MPLCONFIGDIR", "/tmp/mpl")
@@ -360,7 +361,7 @@ class Kernel:
         threading.Thread(target=self.read_commands, name="sbx-commands", daemon=True).start()
         self.channel.send({"type": "ready", "pid": os.getpid(),
                            "python": sys.version.split()[0], "warmMs": process_age_ms(),
-                           "seccomp": seccomp_loaded})
+                           "seccomp": seccomp_loaded, "cgroup": cgroup_counters()})
 
     # -- interrupts ---------------------------------------------------------------------------------
     def on_sigint(self, signum, frame):
@@ -468,6 +469,7 @@ class Kernel:
         except OSError:
             pass
         before = snapshot_files()
+        counters = cgroup_counters()
         self.shown_figures.clear()
         self.running_id = exec_id
         self.pump.begin(exec_id)
@@ -487,8 +489,11 @@ class Kernel:
             os.chdir(DATA_ROOT)
         except OSError:
             pass
-        files = diff_files(before, snapshot_files())
+        after = snapshot_files()
+        files = diff_files(before, after)
         self.channel.send({"type": "done", "id": exec_id, "status": status,
+                           "usageBytes": snapshot_usage(after),
+                           "limitHits": counters_delta(counters, cgroup_counters()),
                            "durationMs": round((time.monotonic() - started) * 1000),
                            "files": files, "streams": streams})
 

@@ -21,7 +21,7 @@ import time
 
 from capture import (DATA_ROOT, start_heartbeat, touch_activity, Capture, Channel, diff_files, drain_fd, dumps, iso_time,
                      read_nonblocking, safe_filename_part, set_nonblocking, set_pipe_size,
-                     snapshot_files)
+                     snapshot_files, cgroup_counters, counters_delta, snapshot_usage)
 
 READ_DEFAULT_LINES = 200
 LINE_CUT_CHARS = 10000
@@ -462,6 +462,7 @@ def cmd_shell(args):
     ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
     before = snapshot_files()
+    counters = cgroup_counters()
     fds, write_ends = {}, []
     for name in ("stdout", "stderr"):
         r, w = os.pipe()
@@ -542,9 +543,12 @@ def cmd_shell(args):
     exit_code = returncode if returncode >= 0 else 128 - returncode
     if status is None:
         status = "ok" if exit_code == 0 else "error"
+    after = snapshot_files()
     channel.send({"type": "done", "id": exec_id, "status": status, "exitCode": exit_code,
                   "durationMs": round((time.monotonic() - started) * 1000),
-                  "files": diff_files(before, snapshot_files()), "streams": streams})
+                  "files": diff_files(before, after), "streams": streams,
+                  "usageBytes": snapshot_usage(after),
+                  "limitHits": counters_delta(counters, cgroup_counters())})
     os._exit(0)  # the stdin watcher may sit in a read: don't let interpreter shutdown wait for it
 
 
@@ -595,6 +599,7 @@ def build_parser():
     p.add_argument("dst")
     p.set_defaults(func=cmd_copy)
     sub.add_parser("usage").set_defaults(func=cmd_usage)
+    sub.add_parser("cgroup").set_defaults(func=lambda args: cgroup_counters())
     sub.add_parser("shell").set_defaults(func=cmd_shell)
     return parser
 

@@ -29,6 +29,7 @@ import {
   searchSessionFiles,
   uploadFileToSession,
 } from '../core/tools';
+import { runMcpServer } from '../mcp';
 import { formatBench, runBench } from './bench';
 import { DEMO_STEPS } from './demo';
 
@@ -52,6 +53,7 @@ Commands
   image build                               build (or rebuild) the sandbox image
   demo                                      run the incident-report example end to end
   bench [--quick] [--out FILE]              measure the engine against docker run/exec baselines
+  mcp [--allow-thread-arg]                  serve the eight tools over MCP on stdio (--thread names its thread)
 
 Options
   --thread ID        the session's thread key (default: "default")
@@ -128,6 +130,7 @@ async function main(argv: string[]): Promise<number> {
       'memory-mb': { type: 'string' },
       cpus: { type: 'string' },
       'idle-minutes': { type: 'string' },
+      'allow-thread-arg': { type: 'boolean', default: false },
       quick: { type: 'boolean', default: false },
       out: { type: 'string' },
       help: { type: 'boolean', short: 'h', default: false },
@@ -251,6 +254,8 @@ async function main(argv: string[]): Promise<number> {
         process.stdout.write(formatBench(results) + `\n\nAll figures: ${out}\n`);
         return 0;
       }
+      case 'mcp':
+        return await runMcpServer({ core, thread: values.thread!, allowThreadArg: values['allow-thread-arg'], audit: ctx.audit, log: stderrLogger(values.verbose!) });
       default:
         throw new InputError(`Unknown command '${command}'.`, 'Run code-interpreter --help.');
     }

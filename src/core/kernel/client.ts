@@ -3,7 +3,7 @@ import { InfrastructureError } from '../errors';
 import { Logger, silentLogger } from '../log';
 import { Output } from '../notebook/nbformat';
 import { DockerClient, ExecHandle } from '../sandbox/docker';
-import { CollectedExecution, ContainerMessage, ExecutionCollector, LineDecoder, parseMessage } from './protocol';
+import { CgroupCounters, CollectedExecution, ContainerMessage, ExecutionCollector, LineDecoder, parseMessage } from './protocol';
 
 export const KERNEL_COMMAND = ['python3', '/opt/sandbox/kernel.py'];
 const READY_TIMEOUT_MS = 90_000;
@@ -36,6 +36,8 @@ export class KernelClient extends EventEmitter {
   pid = 0;
   seccomp: boolean | undefined;
   warmMs: number | undefined;
+  /** The container's limit counters when this kernel started (to tell an OOM kill from a crash). */
+  cgroupAtStart: CgroupCounters = {};
 
   private constructor(
     private readonly docker: DockerClient,
@@ -110,6 +112,7 @@ export class KernelClient extends EventEmitter {
       this.pid = msg.pid;
       this.seccomp = msg.seccomp;
       this.warmMs = msg.warmMs;
+      this.cgroupAtStart = msg.cgroup ?? {};
       this.emit('ready');
       return;
     }

@@ -8,8 +8,14 @@ export interface StreamInfo {
   saveTruncated: boolean;
 }
 
+/** How often the container hit its memory limit (OOM kills) and its pids limit. */
+export interface CgroupCounters {
+  oomKills?: number;
+  pidsMaxHits?: number;
+}
+
 export type ContainerMessage =
-  | { type: 'ready'; pid: number; python?: string; warmMs?: number; seccomp?: boolean }
+  | { type: 'ready'; pid: number; python?: string; warmMs?: number; seccomp?: boolean; cgroup?: CgroupCounters }
   | { type: 'started'; pid: number; pgid: number }
   | { type: 'output'; id: string; output: Output }
   | { type: 'stream_gap'; id: string; name: 'stdout' | 'stderr'; omittedBytes: number }
@@ -21,6 +27,10 @@ export type ContainerMessage =
       exitCode?: number;
       files?: FileChange[];
       streams?: Partial<Record<'stdout' | 'stderr', StreamInfo>>;
+      /** Bytes in /mnt/data after the call (null when there were too many files to count quickly). */
+      usageBytes?: number | null;
+      /** Limits hit during the call. */
+      limitHits?: CgroupCounters;
     };
 
 export type DoneMessage = Extract<ContainerMessage, { type: 'done' }>;

@@ -31,6 +31,8 @@ export const LIMITS = {
   maxImagesPerResult: 8,
   /** Executions remembered per session for the panel and notebook export. */
   historyPerSession: 200,
+  /** While a call runs longer than this, /mnt/data's size is checked this often against the quota. */
+  quotaPollMs: 3_000,
 } as const;
 
 /** Container resources, defaults for settings. */
@@ -39,6 +41,7 @@ export const CONTAINER_DEFAULTS = {
   cpus: 1.5,
   pidsLimit: 256,
   tmpSizeMb: 512,
+  diskQuotaMb: 2048,
   idleStopMinutes: 30,
   /** Warm, kernel-ready containers kept for new threads. */
   poolSize: 1,

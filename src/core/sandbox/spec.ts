@@ -12,6 +12,8 @@ export interface SandboxConfig {
   network: string;
   /** `runc` by default; `runsc` for gVisor where installed. */
   runtime: string;
+  /** Quota for /mnt/data, enforced by the engine after and during each call (overlay2 has no hard quota). */
+  diskQuotaMb: number;
 }
 
 export const DEFAULT_SANDBOX_CONFIG: SandboxConfig = { ...CONTAINER_DEFAULTS };

@@ -2,9 +2,10 @@ import { EventEmitter } from 'node:events';
 import { v4 as uuid } from 'uuid';
 import { InfrastructureError, InputError } from '../errors';
 import { KernelClient, KernelRunResult } from '../kernel/client';
-import { ContainerMessage, ExecutionCollector, LineDecoder, parseMessage, StreamInfo } from '../kernel/protocol';
+import { CgroupCounters, ContainerMessage, ExecutionCollector, LineDecoder, parseMessage, StreamInfo } from '../kernel/protocol';
 import { Logger, silentLogger } from '../log';
-import { coalesceStreams, ExecutionKind, ExecutionRecord, Output } from '../notebook/nbformat';
+import { coalesceStreams, ExecutionKind, ExecutionRecord, ExecutionStatus, Output } from '../notebook/nbformat';
+import { formatBytes } from '../policy/truncate';
 import { LIMITS } from '../policy/limits';
 import { DATA_DIR } from '../policy/paths';
 import { readSingleFileFromTar, singleFileTar } from '../sandbox/archive';
@@ -246,6 +247,8 @@ export class Session extends EventEmitter implements AsyncDisposable {
       const started = new Date().toISOString();
       this.emit('execution-start', { id, kind, code, started });
       const controller = this.linkSignal(opts.signal);
+      const stopWatching = this.watchQuota(this.containerId!, controller);
+      let stoppedByQuota = false;
       let r: KernelRunResult;
       try {
         r = await kernel.execute(id, code, {
@@ -259,15 +262,19 @@ export class Session extends EventEmitter implements AsyncDisposable {
         });
       } finally {
         this.running = undefined;
+        stoppedByQuota = stopWatching();
       }
+      let status = r.status;
       if (r.kernelLost) {
         this.kernel = undefined;
-        const why =
-          r.status === 'timeout' || r.status === 'interrupted'
-            ? `The code did not stop within ${LIMITS.interruptGraceMs / 1000} s of the ${r.status === 'timeout' ? 'timeout' : 'interrupt'}, so the Python kernel was killed and will be restarted.`
-            : `The Python kernel died during the execution (it may have run out of memory — the limit is ${this.deps.config.memoryMb} MB — or was killed).`;
-        notes.push(`${why} ${LOST_VARIABLES}`);
+        notes.push(`${await this.explainKernelLoss(kernel, r.status)} ${LOST_VARIABLES}`);
         this.pendingNote = undefined;
+      }
+      notes.push(...this.limitNotes(r.done?.limitHits));
+      const quota = r.kernelLost ? undefined : await this.quotaProblem(r.done?.usageBytes, stoppedByQuota);
+      if (quota) {
+        notes.push(quota);
+        status = 'error';
       }
       const record: ExecutionRecord = {
         id,
@@ -276,7 +283,7 @@ export class Session extends EventEmitter implements AsyncDisposable {
         code,
         started,
         durationMs: r.durationMs,
-        status: r.status,
+        status,
         outputs: coalesceStreams(r.outputs),
         files: r.done?.files ?? [],
       };
@@ -302,6 +309,8 @@ export class Session extends EventEmitter implements AsyncDisposable {
       let pgid = 0;
       let cancelled = false;
       let hardKilled = false;
+      const stopWatching = this.watchQuota(containerId, controller);
+      let stoppedByQuota = false;
       try {
         const handle = await this.deps.docker.exec(containerId, [...HELPER, 'shell'], { stdin: true });
         const decoder = new LineDecoder((line) => {
@@ -334,11 +343,25 @@ export class Session extends EventEmitter implements AsyncDisposable {
         controller.signal.removeEventListener('abort', onAbort);
       } finally {
         this.running = undefined;
+        stoppedByQuota = stopWatching();
       }
       const done = collector.result.done;
       let status: ExecutionRecord['status'] = done ? (done.status === 'timeout' ? 'timeout' : done.status) : hardKilled ? 'timeout' : 'killed';
       if (cancelled && status !== 'ok') status = 'interrupted';
-      if (!done) notes.push('The shell command was ended without a result (its process tree was killed).');
+      if (!done) {
+        const c = await this.deps.docker.inspectContainer(this.names.container).catch(() => undefined);
+        notes.push(
+          c?.State?.Running
+            ? 'The shell command was ended without a result (its process tree was killed).'
+            : 'The sandbox container stopped during the command (it was killed or removed, or Docker restarted); the next call starts it again.',
+        );
+      }
+      notes.push(...this.limitNotes(done?.limitHits));
+      const quota = done ? await this.quotaProblem(done.usageBytes, stoppedByQuota) : undefined;
+      if (quota) {
+        notes.push(quota);
+        status = 'error';
+      }
       const record: ExecutionRecord = {
         id,
         session: this.id ?? '',
@@ -353,6 +376,83 @@ export class Session extends EventEmitter implements AsyncDisposable {
       this.remember(record);
       return { record, notes, streams: done?.streams ?? {}, gaps: collector.result.gaps, exitCode: done?.exitCode };
     });
+  }
+
+  /** Bytes in /mnt/data (all files, saved outputs included). */
+  async usage(): Promise<{ bytes: number; files: number }> {
+    return this.helper(['usage']);
+  }
+
+  private async cgroupCounters(containerId: string): Promise<CgroupCounters | undefined> {
+    try {
+      return await runHelper<CgroupCounters>(this.deps.docker, containerId, ['cgroup']);
+    } catch {
+      return undefined; // the container is gone: the caller says so instead
+    }
+  }
+
+  /**
+   * While a call runs, check /mnt/data's size every few seconds; past the quota, stop the call.
+   * Returns a function that stops watching and says whether the quota stopped the call.
+   */
+  private watchQuota(containerId: string, controller: AbortController): () => boolean {
+    let exceeded = false;
+    let polling = false;
+    const quota = this.deps.config.diskQuotaMb * 1024 * 1024;
+    const timer = setInterval(() => {
+      if (polling) return;
+      polling = true;
+      runHelper<{ bytes: number }>(this.deps.docker, containerId, ['usage'])
+        .then((u) => {
+          if (u.bytes > quota && !exceeded) {
+            exceeded = true;
+            this.log.warn(`session ${this.names.container}: /mnt/data holds ${u.bytes} bytes, over the quota; stopping the call`);
+            controller.abort();
+          }
+        })
+        .catch(() => undefined)
+        .finally(() => (polling = false));
+    }, LIMITS.quotaPollMs);
+    return () => {
+      clearInterval(timer);
+      return exceeded;
+    };
+  }
+
+  /** What the call must say about the quota after it ended (undefined: within the quota). */
+  private async quotaProblem(usageBytes: number | null | undefined, stoppedByQuota: boolean): Promise<string | undefined> {
+    const quota = this.deps.config.diskQuotaMb * 1024 * 1024;
+    let used = usageBytes ?? undefined;
+    if (used === undefined || used > quota || stoppedByQuota) used = (await this.usage().catch(() => undefined))?.bytes ?? used;
+    if (used === undefined || (used <= quota && !stoppedByQuota)) return undefined;
+    return (
+      `Disk quota exceeded: the session's files in /mnt/data use ${formatBytes(used)} of the ${formatBytes(quota)} quota, so the call ${stoppedByQuota ? 'was stopped' : 'failed'}. ` +
+      'Files already saved were kept; free space by deleting files you no longer need (e.g. runShellCommand `rm -r big_folder` or `du -sh * | sort -h` to find them), then try again.'
+    );
+  }
+
+  private limitNotes(hits: CgroupCounters | undefined): string[] {
+    const notes: string[] = [];
+    if (hits?.pidsMaxHits) notes.push(`The process limit (${this.deps.config.pidsLimit} processes per session) was reached: starting more processes failed.`);
+    if (hits?.oomKills) notes.push(`A process was killed: out of memory (limit ${this.deps.config.memoryMb} MB).`);
+    return notes;
+  }
+
+  /** Why the kernel died, in words: out of memory, the container went away, or a crash. */
+  private async explainKernelLoss(kernel: KernelClient, status: ExecutionStatus): Promise<string> {
+    if (status === 'timeout' || status === 'interrupted') {
+      return `The code did not stop within ${LIMITS.interruptGraceMs / 1000} s of the ${status === 'timeout' ? 'timeout' : 'interrupt'}, so the Python kernel was killed and will be restarted.`;
+    }
+    const gone = 'The sandbox container stopped during the execution (it was killed or removed, or Docker restarted); the next call starts it again.';
+    const c = await this.deps.docker.inspectContainer(this.names.container).catch(() => undefined);
+    if (!c?.State?.Running) return gone;
+    // Docker may still call a container that is being killed "running"; a failing exec tells.
+    const counters = await this.cgroupCounters(c.Id);
+    if (!counters) return gone;
+    if ((counters.oomKills ?? 0) > (kernel.cgroupAtStart.oomKills ?? 0)) {
+      return `The Python kernel ran out of memory (limit ${this.deps.config.memoryMb} MB) and was killed. Work with smaller pieces of data (e.g. read CSVs in chunks, select columns) or raise the memory setting.`;
+    }
+    return 'The Python kernel died during the execution (it crashed or was killed).';
   }
 
   private remember(record: ExecutionRecord): void {
@@ -403,6 +503,14 @@ export class Session extends EventEmitter implements AsyncDisposable {
     const where = await this.resolve(path);
     if (where.exists && where.type !== 'file') {
       throw new InputError(`'${path}' exists and is a ${where.type}, not a file.`, 'Choose another destination name.');
+    }
+    const quota = this.deps.config.diskQuotaMb * 1024 * 1024;
+    const used = (await this.usage()).bytes;
+    if (used + data.length > quota) {
+      throw new InputError(
+        `Uploading ${formatBytes(data.length)} would exceed the session's disk quota: /mnt/data already uses ${formatBytes(used)} of ${formatBytes(quota)}.`,
+        'Delete files you no longer need in the session first, or raise the quota setting.',
+      );
     }
     const containerId = await this.ensureContainer();
     await this.deps.docker.putArchive(containerId, DATA_DIR, singleFileTar(path, data));

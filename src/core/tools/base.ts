@@ -29,7 +29,8 @@ function statusOfError(err: unknown): ToolStatus {
 export async function runTool(
   tool: ToolName,
   ctx: ToolContext,
-  code: string | undefined,
+  /** The code or command as given (untrusted: may be any type). */
+  code: unknown,
   act: (session: Session) => Promise<ToolOutcome>,
 ): Promise<ToolOutcome> {
   const started = Date.now();
@@ -57,7 +58,7 @@ export async function runTool(
           session: session.id ?? '',
           tool,
           caller: ctx.caller,
-          code,
+          code: typeof code === 'string' ? code : undefined,
           status: result.status,
           durationMs: Date.now() - started,
           outputBytes: { stdout, stderr, other: Math.max(0, total - stdout - stderr) },

@@ -8,6 +8,7 @@ export * from './base';
 export * from './context';
 export * from './execute';
 export * from './files';
+export { mimeFromName, isTextMime } from './mime';
 export * from './outcome';
 export * from './schemas';
 

@@ -13,6 +13,7 @@ export interface ToolSchema {
     additionalProperties: false;
   };
   readOnly: boolean;
+  /** May overwrite or delete files in /mnt/data (code can; an upload replaces a file of the same name). */
   destructive: boolean;
 }
 
@@ -36,7 +37,7 @@ export const TOOL_SCHEMAS: readonly ToolSchema[] = [
       additionalProperties: false,
     },
     readOnly: false,
-    destructive: false,
+    destructive: true,
   },
   {
     name: 'runShellCommand',
@@ -54,7 +55,7 @@ export const TOOL_SCHEMAS: readonly ToolSchema[] = [
       additionalProperties: false,
     },
     readOnly: false,
-    destructive: false,
+    destructive: true,
   },
   {
     name: 'generatePdfReport',
@@ -72,7 +73,7 @@ export const TOOL_SCHEMAS: readonly ToolSchema[] = [
       additionalProperties: false,
     },
     readOnly: false,
-    destructive: false,
+    destructive: true,
   },
   {
     name: 'readSessionFile',
@@ -151,7 +152,7 @@ export const TOOL_SCHEMAS: readonly ToolSchema[] = [
       additionalProperties: false,
     },
     readOnly: false,
-    destructive: false,
+    destructive: true,
   },
 ];
 
