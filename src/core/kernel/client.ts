@@ -88,11 +88,14 @@ export class KernelClient extends EventEmitter {
       });
       kernel.once('exit', (code) => {
         clearTimeout(timer);
+        const message = kernel.stderrTail.join('').slice(-2000).trim();
         reject(
-          new InfrastructureError(
-            `The Python kernel exited during start-up (exit ${code}): ${kernel.stderrTail.join('').slice(-2000).trim() || 'no message'}`,
-            'Rebuild the sandbox image (code-interpreter image build) and try again.',
-          ),
+          code === 137 || code === null
+            ? new InfrastructureError('The Python kernel was killed while it started (the container stopped, or ran out of memory).', 'Try again; the next call starts the session afresh.')
+            : new InfrastructureError(
+                `The Python kernel exited during start-up (exit ${code}): ${message || 'no message'}`,
+                'Rebuild the sandbox image (code-interpreter image build) and try again.',
+              ),
         );
       });
     });

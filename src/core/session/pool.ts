@@ -37,6 +37,14 @@ export class WarmPool implements AsyncDisposable {
   private failures = 0;
   private disposed = false;
   private waiters: Array<() => void> = [];
+  /** Entries being created or discarded; dispose waits for them so nothing outlives the pool. */
+  private readonly inFlight = new Set<Promise<unknown>>();
+
+  private track<T>(p: Promise<T>): Promise<T> {
+    this.inFlight.add(p);
+    void p.finally(() => this.inFlight.delete(p)).catch(() => undefined);
+    return p;
+  }
 
   constructor(
     private readonly deps: PoolDeps,
@@ -49,14 +57,14 @@ export class WarmPool implements AsyncDisposable {
 
   /** Top the pool up in the background. */
   fill(): void {
-    if (this.disposed || this.failures >= 3) return;
+    if (this.disposed) return;
     while (this.ready.length + this.filling < this.size) {
       this.filling++;
-      this.create().then(
+      this.track(this.create()).then(
         (entry) => {
           this.filling--;
           this.failures = 0;
-          if (this.disposed) return void this.discard(entry);
+          if (this.disposed) return void this.track(this.discard(entry));
           this.ready.push(entry);
           entry.kernel.once('exit', () => this.onEntryExit(entry));
           for (const w of this.waiters.splice(0)) w();
@@ -65,7 +73,8 @@ export class WarmPool implements AsyncDisposable {
           this.filling--;
           this.failures++;
           this.deps.log.warn(`warm pool: could not start a container: ${(err as Error).message}`);
-          setTimeout(() => this.fill(), 2_000 * this.failures).unref();
+          // Back off (Docker may be restarting), but never give up: the pool must recover by itself.
+          setTimeout(() => this.fill(), Math.min(30_000, 2_000 * this.failures)).unref();
         },
       );
     }
@@ -75,7 +84,7 @@ export class WarmPool implements AsyncDisposable {
     const i = this.ready.indexOf(entry);
     if (i < 0) return; // claimed meanwhile
     this.ready.splice(i, 1);
-    void this.discard(entry);
+    void this.track(this.discard(entry));
     this.fill();
   }
 
@@ -84,7 +93,7 @@ export class WarmPool implements AsyncDisposable {
     let entry: PoolEntry | undefined;
     while ((entry = this.ready.shift())) {
       if (entry.kernel.alive) break;
-      void this.discard(entry);
+      void this.track(this.discard(entry));
     }
     setTimeout(() => this.fill(), REFILL_DELAY_MS).unref();
     return entry;
@@ -148,5 +157,6 @@ export class WarmPool implements AsyncDisposable {
     this.disposed = true;
     const entries = this.ready.splice(0);
     await Promise.all(entries.map((e) => this.discard(e)));
+    while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
   }
 }
