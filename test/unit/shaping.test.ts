@@ -94,3 +94,33 @@ describe('describeExecution', () => {
     assert.deepEqual(imagesOf(r.outputs), [{ mimeType: 'image/png', data: 'iVBORw0' }]);
   });
 });
+
+describe('single-file tar reader', () => {
+  const { pack } = require('tar-stream') as typeof import('tar-stream');
+  const { readSingleFileFromTar } = require('../../src/core/sandbox/archive') as typeof import('../../src/core/sandbox/archive');
+  const tarOf = async (entries: Array<{ name: string; type?: 'file' | 'symlink' | 'directory'; data?: Buffer; linkname?: string; pax?: Record<string, string> }>) => {
+    const p = pack();
+    for (const e of entries) p.entry({ name: e.name, type: e.type ?? "file", linkname: e.linkname, pax: e.pax }, e.data ?? Buffer.alloc(0));
+    p.finalize();
+    const chunks: Buffer[] = [];
+    for await (const c of p as unknown as AsyncIterable<Buffer>) chunks.push(c);
+    const all = Buffer.concat(chunks);
+    // Deliver in awkward chunk sizes, as a socket would.
+    const { Readable } = require('node:stream') as typeof import('node:stream');
+    return Readable.from((function* () {
+      for (let i = 0; i < all.length; i += 777) yield all.subarray(i, i + 777);
+    })());
+  };
+  it('returns the bytes of a regular file exactly, across chunk boundaries and PAX headers', async () => {
+    const data = Buffer.from(Array.from({ length: 5000 }, (_, i) => i % 251));
+    assert.ok((await readSingleFileFromTar(await tarOf([{ name: 'x.bin', data }]), 'x.bin', 1e6)).equals(data));
+    const long = 'd/'.repeat(80) + 'file.bin';
+    assert.ok((await readSingleFileFromTar(await tarOf([{ name: long, data, pax: { comment: 'hello' } }]), long, 1e6)).equals(data));
+    assert.equal((await readSingleFileFromTar(await tarOf([{ name: 'empty', data: Buffer.alloc(0) }]), 'empty', 10)).length, 0);
+  });
+  it('refuses links, directories and files over the limit', async () => {
+    await assert.rejects(readSingleFileFromTar(await tarOf([{ name: 'l', type: 'symlink', linkname: '/etc/passwd' }]), 'l', 10), /symbolic link, not a regular file/);
+    await assert.rejects(readSingleFileFromTar(await tarOf([{ name: 'd', type: 'directory' }]), 'd', 10), /directory/);
+    await assert.rejects(readSingleFileFromTar(await tarOf([{ name: 'big', data: Buffer.alloc(100) }]), 'big', 10), /100 bytes; the limit/);
+  });
+});

@@ -1,5 +1,5 @@
 import { Readable } from 'node:stream';
-import { extract, pack } from 'tar-stream';
+import { pack } from 'tar-stream';
 import { InputError } from '../errors';
 
 /** A tar stream holding one file at `name`, owned by the sandbox user. */
@@ -10,46 +10,73 @@ export function singleFileTar(name: string, data: Buffer, mode = 0o644): Readabl
   return tar as unknown as Readable;
 }
 
+/** The size field of a tar header: octal text, or base-256 when its high bit is set. */
+function tarSize(header: Buffer): number {
+  const field = header.subarray(124, 136);
+  if (field[0] & 0x80) {
+    let n = 0;
+    for (let i = 1; i < field.length; i++) n = n * 256 + field[i];
+    return n;
+  }
+  return parseInt(field.toString('ascii').replace(/\0.*$/, '').trim() || '0', 8);
+}
+
+const TYPE_NAMES: Record<string, string> = { '1': 'hard link', '2': 'symbolic link', '3': 'device', '4': 'device', '5': 'directory', '6': 'FIFO' };
+
 /**
- * Read the single regular file that Docker's getArchive returned, up to maxBytes. A symlink or a
- * directory at that path is refused (getArchive never follows the last link, and we never do).
+ * Read the single regular file that Docker's getArchive returned, up to maxBytes, copying the bytes
+ * once into a buffer of the right size (a minimal reader: headers, PAX/GNU extension records
+ * skipped). A symlink or a directory at that path is refused: getArchive never follows the last
+ * link, and neither do we.
  */
 export async function readSingleFileFromTar(stream: Readable, path: string, maxBytes: number): Promise<Buffer> {
-  const ex = extract();
-  let result: Buffer | undefined;
-  let problem: Error | undefined;
-  ex.on('entry', (header, body, next) => {
-    if (result !== undefined || problem) {
-      body.resume();
-      body.on('end', next);
-      return;
+  let header = Buffer.alloc(0);
+  let skip = 0; // bytes of an extension record (plus padding) still to drop
+  let body: Buffer | undefined;
+  let filled = 0;
+  try {
+    for await (const raw of stream) {
+      let chunk = raw as Buffer;
+      while (chunk.length > 0) {
+        if (body) {
+          const n = Math.min(chunk.length, body.length - filled);
+          chunk.copy(body, filled, 0, n);
+          filled += n;
+          chunk = chunk.subarray(n);
+          if (filled === body.length) return body;
+          continue;
+        }
+        if (skip > 0) {
+          const n = Math.min(skip, chunk.length);
+          skip -= n;
+          chunk = chunk.subarray(n);
+          continue;
+        }
+        const need = 512 - header.length;
+        header = Buffer.concat([header, chunk.subarray(0, need)]);
+        chunk = chunk.subarray(need);
+        if (header.length < 512) continue;
+        const h = header;
+        header = Buffer.alloc(0);
+        if (h.every((b) => b === 0)) break; // end of archive
+        const type = String.fromCharCode(h[156] || 0x30);
+        const size = tarSize(h);
+        if (type === 'x' || type === 'g' || type === 'L' || type === 'K') {
+          skip = Math.ceil(size / 512) * 512;
+          continue;
+        }
+        if (type !== '0' && type !== '7') {
+          throw new InputError(`'${path}' is a ${TYPE_NAMES[type] ?? 'special file'}, not a regular file.`, 'Give the path of a regular file in /mnt/data.');
+        }
+        if (size > maxBytes) throw new InputError(`'${path}' is ${size} bytes; the limit for this operation is ${maxBytes} bytes.`);
+        body = Buffer.allocUnsafe(size);
+        filled = 0;
+        if (size === 0) return body;
+      }
     }
-    if (header.type !== 'file') {
-      problem = new InputError(`'${path}' is a ${header.type === 'symlink' ? 'symbolic link' : header.type}, not a regular file.`, 'Give the path of a regular file in /mnt/data.');
-      body.resume();
-      body.on('end', next);
-      return;
-    }
-    if ((header.size ?? 0) > maxBytes) {
-      problem = new InputError(`'${path}' is ${header.size} bytes; the limit for this operation is ${maxBytes} bytes.`);
-      body.resume();
-      body.on('end', next);
-      return;
-    }
-    const chunks: Buffer[] = [];
-    body.on('data', (c: unknown) => chunks.push(c as Buffer));
-    body.on('end', () => {
-      result = Buffer.concat(chunks);
-      next();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    ex.on('finish', resolve);
-    ex.on('error', reject);
-    stream.on('error', reject);
-    stream.pipe(ex);
-  });
-  if (problem) throw problem;
-  if (result === undefined) throw new InputError(`'${path}' was not found in the session.`);
-  return result;
+  } finally {
+    stream.destroy();
+  }
+  if (body) throw new InputError(`'${path}' could not be read completely from the session (the archive ended early).`);
+  throw new InputError(`'${path}' was not found in the session.`);
 }

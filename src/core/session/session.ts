@@ -61,6 +61,7 @@ export class Session extends EventEmitter implements AsyncDisposable {
   readonly history: ExecutionRecord[] = [];
   lastUsed = Date.now();
   private containerId?: string;
+  private ensuring?: Promise<string>;
   private kernel?: KernelClient;
   private queue: Promise<unknown> = Promise.resolve();
   private running?: AbortController;
@@ -119,9 +120,15 @@ export class Session extends EventEmitter implements AsyncDisposable {
   }
 
   /** The running container's id, creating and starting the container (and volume) as needed. */
-  async ensureContainer(): Promise<string> {
+  ensureContainer(): Promise<string> {
     // A live kernel means a live container: skip the round trip to Docker on the hot path.
-    if (this.kernel?.alive && this.containerId) return this.containerId;
+    if (this.kernel?.alive && this.containerId) return Promise.resolve(this.containerId);
+    // Concurrent callers (a file listing while code starts) share one attempt.
+    this.ensuring ??= this.ensureContainerOnce().finally(() => (this.ensuring = undefined));
+    return this.ensuring;
+  }
+
+  private async ensureContainerOnce(): Promise<string> {
     const { docker } = this.deps;
     const image = await this.deps.image.ensure();
     const existing = await docker.inspectContainer(this.names.container);
@@ -170,8 +177,12 @@ export class Session extends EventEmitter implements AsyncDisposable {
     try {
       id = await docker.createContainer(spec);
     } catch (err) {
-      // Another process may have created it a moment ago.
-      const raced = await docker.inspectContainer(this.names.container);
+      // Another process may have created it a moment ago (Docker reserves the name first).
+      let raced = await docker.inspectContainer(this.names.container);
+      for (let i = 0; !raced && i < 20; i++) {
+        await new Promise((r) => setTimeout(r, 100));
+        raced = await docker.inspectContainer(this.names.container);
+      }
       if (!raced) throw err;
       id = raced.Id;
     }
@@ -500,12 +511,12 @@ export class Session extends EventEmitter implements AsyncDisposable {
 
   /** Write bytes to a path in /mnt/data through Docker's archive API (never through a host path). */
   async upload(path: string, data: Buffer): Promise<void> {
-    const where = await this.resolve(path);
+    const [where, usage] = await Promise.all([this.resolve(path), this.usage()]);
     if (where.exists && where.type !== 'file') {
       throw new InputError(`'${path}' exists and is a ${where.type}, not a file.`, 'Choose another destination name.');
     }
     const quota = this.deps.config.diskQuotaMb * 1024 * 1024;
-    const used = (await this.usage()).bytes;
+    const used = usage.bytes;
     if (used + data.length > quota) {
       throw new InputError(
         `Uploading ${formatBytes(data.length)} would exceed the session's disk quota: /mnt/data already uses ${formatBytes(used)} of ${formatBytes(quota)}.`,
@@ -519,10 +530,16 @@ export class Session extends EventEmitter implements AsyncDisposable {
 
   /** Read a session file's bytes through Docker's archive API. */
   async download(path: string, maxBytes: number): Promise<Buffer> {
+    const containerId = await this.ensureContainer();
+    const direct = `${DATA_DIR}/${path}`;
+    // Fetch the plain path while the helper resolves it; the bytes are used only if the resolved
+    // path is that very file inside /mnt/data (no symlink on the way), else they are dropped.
+    const speculative = this.deps.docker.getArchive(containerId, direct).then((tar) => readSingleFileFromTar(tar, path, maxBytes));
+    speculative.catch(() => undefined);
     const where = await this.resolve(path);
     if (!where.exists) throw new InputError(`'${path}' does not exist in ${DATA_DIR}.`, 'Use listSessionFiles to see what is there.');
     if (where.type !== 'file') throw new InputError(`'${path}' is a ${where.type}, not a file.`);
-    const containerId = await this.ensureContainer();
+    if (where.real === direct) return speculative;
     const tar = await this.deps.docker.getArchive(containerId, where.real);
     return readSingleFileFromTar(tar, path, maxBytes);
   }
