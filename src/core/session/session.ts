@@ -360,6 +360,7 @@ export class Session extends EventEmitter implements AsyncDisposable {
       let status: ExecutionRecord['status'] = done ? (done.status === 'timeout' ? 'timeout' : done.status) : hardKilled ? 'timeout' : 'killed';
       if (cancelled && status !== 'ok') status = 'interrupted';
       if (!done) {
+        await this.deps.docker.ping(); // Docker itself gone: an infrastructure error with the fix
         const c = await this.deps.docker.inspectContainer(this.names.container).catch(() => undefined);
         notes.push(
           c?.State?.Running
@@ -455,6 +456,7 @@ export class Session extends EventEmitter implements AsyncDisposable {
       return `The code did not stop within ${LIMITS.interruptGraceMs / 1000} s of the ${status === 'timeout' ? 'timeout' : 'interrupt'}, so the Python kernel was killed and will be restarted.`;
     }
     const gone = 'The sandbox container stopped during the execution (it was killed or removed, or Docker restarted); the next call starts it again.';
+    await this.deps.docker.ping(); // Docker itself gone (stopped, restarting): an infrastructure error with the fix
     const c = await this.deps.docker.inspectContainer(this.names.container).catch(() => undefined);
     if (!c?.State?.Running) return gone;
     // Docker may still call a container that is being killed "running"; a failing exec tells.
