@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { v4 as uuid } from 'uuid';
 import { InfrastructureError, InputError } from '../errors';
 import { KernelClient, KernelRunResult } from '../kernel/client';
-import { CgroupCounters, ContainerMessage, ExecutionCollector, LineDecoder, parseMessage, StreamInfo } from '../kernel/protocol';
+import { CgroupCounters, ContainerMessage, DoneMessage, ExecutionCollector, LineDecoder, parseMessage, StreamInfo } from '../kernel/protocol';
 import { Logger, silentLogger } from '../log';
 import { coalesceStreams, ExecutionKind, ExecutionRecord, ExecutionStatus, Output } from '../notebook/nbformat';
 import { formatBytes } from '../policy/truncate';
@@ -275,31 +275,12 @@ export class Session extends EventEmitter implements AsyncDisposable {
         this.running = undefined;
         stoppedByQuota = stopWatching();
       }
-      let status = r.status;
       if (r.kernelLost) {
         this.kernel = undefined;
         notes.push(`${await this.explainKernelLoss(kernel, r.status)} ${LOST_VARIABLES}`);
         this.pendingNote = undefined;
       }
-      notes.push(...this.limitNotes(r.done?.limitHits));
-      const quota = r.kernelLost ? undefined : await this.quotaProblem(r.done?.usageBytes, stoppedByQuota);
-      if (quota) {
-        notes.push(quota);
-        status = 'error';
-      }
-      const record: ExecutionRecord = {
-        id,
-        session: this.id ?? '',
-        kind,
-        code,
-        started,
-        durationMs: r.durationMs,
-        status,
-        outputs: coalesceStreams(r.outputs),
-        files: r.done?.files ?? [],
-      };
-      this.remember(record);
-      return { record, notes, streams: r.done?.streams ?? {}, gaps: r.gaps };
+      return this.conclude({ id, kind, code, started, durationMs: r.durationMs, status: r.status, outputs: r.outputs, done: r.done, gaps: r.gaps, notes, stoppedByQuota, checkQuota: !r.kernelLost });
     });
   }
 
@@ -368,26 +349,58 @@ export class Session extends EventEmitter implements AsyncDisposable {
             : 'The sandbox container stopped during the command (it was killed or removed, or Docker restarted); the next call starts it again.',
         );
       }
-      notes.push(...this.limitNotes(done?.limitHits));
-      const quota = done ? await this.quotaProblem(done.usageBytes, stoppedByQuota) : undefined;
-      if (quota) {
-        notes.push(quota);
-        status = 'error';
-      }
-      const record: ExecutionRecord = {
+      return this.conclude({
         id,
-        session: this.id ?? '',
         kind: 'shell',
         code: command,
         started,
         durationMs: done?.durationMs ?? Date.now() - t0,
         status,
-        outputs: coalesceStreams(collector.result.outputs),
-        files: done?.files ?? [],
-      };
-      this.remember(record);
-      return { record, notes, streams: done?.streams ?? {}, gaps: collector.result.gaps, exitCode: done?.exitCode };
+        outputs: collector.result.outputs,
+        done,
+        gaps: collector.result.gaps,
+        notes,
+        stoppedByQuota,
+        checkQuota: !!done,
+      });
     });
+  }
+
+  /** The end of every execution: limit notes, the quota check, the record kept in history. */
+  private async conclude(e: {
+    id: string;
+    kind: ExecutionKind;
+    code: string;
+    started: string;
+    durationMs: number;
+    status: ExecutionStatus;
+    outputs: Output[];
+    done?: DoneMessage;
+    gaps: ExecutionResult['gaps'];
+    notes: string[];
+    stoppedByQuota: boolean;
+    checkQuota: boolean;
+  }): Promise<ExecutionResult> {
+    const notes = [...e.notes, ...this.limitNotes(e.done?.limitHits)];
+    let status = e.status;
+    const quota = e.checkQuota ? await this.quotaProblem(e.done?.usageBytes, e.stoppedByQuota) : undefined;
+    if (quota) {
+      notes.push(quota);
+      status = 'error';
+    }
+    const record: ExecutionRecord = {
+      id: e.id,
+      session: this.id ?? '',
+      kind: e.kind,
+      code: e.code,
+      started: e.started,
+      durationMs: e.durationMs,
+      status,
+      outputs: coalesceStreams(e.outputs),
+      files: e.done?.files ?? [],
+    };
+    this.remember(record);
+    return { record, notes, streams: e.done?.streams ?? {}, gaps: e.gaps, exitCode: e.done?.exitCode };
   }
 
   /** Bytes in /mnt/data (all files, saved outputs included). */
