@@ -29,6 +29,29 @@ FILES_CAP = 20000              # entries visited by a files snapshot
 
 ACTIVITY_FILE = "/tmp/.sandbox-activity"  # its mtime is what watchdog.sh reads
 HEARTBEAT_SECONDS = 5  # well under the smallest watchdog limit (10 s)
+# Touched by every helper call (sbx.py), which precedes anything that may change /mnt/data outside
+# the kernel (shell commands, deletes, copies, uploads): the kernel reuses its last file snapshot
+# as the next "before" only while this file is older than that snapshot.
+WRITERS_FILE = "/tmp/.sandbox-writers"
+
+
+def mark_writer():
+    try:
+        with open(WRITERS_FILE, "a"):
+            pass
+        os.utime(WRITERS_FILE)
+    except OSError:
+        pass
+
+
+def writers_since(time_ns):
+    """Has a helper run since time_ns (so /mnt/data may have changed outside the kernel)?"""
+    try:
+        return os.stat(WRITERS_FILE).st_mtime_ns >= time_ns
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return True
 
 
 def touch_activity():

@@ -19,7 +19,7 @@ import sys
 import threading
 import time
 
-from capture import (DATA_ROOT, start_heartbeat, touch_activity, Capture, Channel, diff_files, drain_fd, dumps, iso_time,
+from capture import (DATA_ROOT, mark_writer, start_heartbeat, touch_activity, Capture, Channel, diff_files, drain_fd, dumps, iso_time,
                      read_nonblocking, safe_filename_part, set_nonblocking, set_pipe_size,
                      snapshot_files, cgroup_counters, counters_delta, snapshot_usage)
 
@@ -606,6 +606,7 @@ def build_parser():
 
 def main(argv):
     touch_activity()
+    mark_writer()
     try:
         args = build_parser().parse_args(argv)
         result = args.func(args)

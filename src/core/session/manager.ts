@@ -7,6 +7,9 @@ import { hashFromContainerName, LABELS, sessionNames } from './naming';
 import { WarmPool } from './pool';
 import { Session } from './session';
 
+/** The watchdog limit of pooled containers (their kernels' heartbeat keeps them alive meanwhile). */
+const POOL_WATCHDOG_SECONDS = 120;
+
 export interface SessionManagerOptions {
   docker: DockerClient;
   image: SandboxImage;
@@ -61,7 +64,9 @@ export class SessionManager implements AsyncDisposable {
     this.watchdogSeconds = options.watchdogSeconds ?? (this.idleMs > 0 ? this.idleMs / 1000 + 300 : 24 * 3600);
     const poolSize = options.poolSize ?? CONTAINER_DEFAULTS.poolSize;
     if (poolSize > 0) {
-      this.pool = new WarmPool({ docker: this.docker, image: this.image, config: this.config, log: this.log, watchdogSeconds: this.watchdogSeconds }, poolSize);
+      // A pooled container is worth nothing once its host is gone: its watchdog stops it soon after.
+      const watchdogSeconds = Math.min(POOL_WATCHDOG_SECONDS, this.watchdogSeconds);
+      this.pool = new WarmPool({ docker: this.docker, image: this.image, config: this.config, log: this.log, watchdogSeconds }, poolSize);
     }
   }
 
