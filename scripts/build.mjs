@@ -1,7 +1,7 @@
 // Bundles the CLI (and, when present, the extension) with esbuild. `--watch` rebuilds on change.
 import * as esbuild from 'esbuild';
 import { existsSync } from 'node:fs';
-import { chmod } from 'node:fs/promises';
+import { chmod, cp, mkdir } from 'node:fs/promises';
 
 const common = {
   bundle: true,
@@ -16,6 +16,13 @@ const common = {
 
 const builds = [{ ...common, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js' }];
 if (existsSync('src/vscode/extension.ts')) builds.push({ ...common, entryPoints: ['src/vscode/extension.ts'], outfile: 'dist/extension.js' });
+// The output panel's page: a browser bundle (no Node, no vscode), loaded by the webview under a nonce CSP.
+if (existsSync('webview/main.ts')) {
+  builds.push({ bundle: true, platform: 'browser', target: 'es2022', format: 'iife', sourcemap: true, logLevel: 'warning', entryPoints: ['webview/main.ts'], outfile: 'dist/webview.js' });
+  // vscode-elements draws its icons with the codicon font, shipped next to the bundle.
+  await mkdir('dist/codicons', { recursive: true });
+  for (const f of ['codicon.css', 'codicon.ttf']) await cp(`node_modules/@vscode/codicons/dist/${f}`, `dist/codicons/${f}`);
+}
 
 if (process.argv.includes('--watch')) {
   for (const b of builds) await (await esbuild.context(b)).watch();

@@ -1,0 +1,128 @@
+/**
+ * The composition root: build the core and the services, register each surface with its
+ * dependencies, and put every registration in context.subscriptions.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { AuditLog, Core, createCore } from '../core';
+import { Commands } from './commands';
+import { coreOptions, readSettings, RELOAD_SETTINGS, SECTION } from './config';
+import { SCHEME, SessionFileSystem, SessionTreeProvider } from './files';
+import { channelLogger } from './log';
+import { OutputPanel, PANEL_VIEW_TYPE } from './panel';
+import { registerParticipant } from './participant';
+import { SessionsModel } from './sessions';
+import { Setup } from './setup';
+import { registerStatusBar } from './status';
+import { ToolService } from './tools';
+
+/** The audit log lives where the CLI's does, so every surface writes one log. */
+function auditDir(): string {
+  return join(process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'code-interpreter');
+}
+
+export interface ExtensionApi {
+  /** For tests: the core and the services this window uses. */
+  core: Core;
+  model: SessionsModel;
+  tools: ToolService;
+}
+
+export function activate(context: vscode.ExtensionContext): ExtensionApi {
+  const channel = vscode.window.createOutputChannel('Code Interpreter', { log: true });
+  context.subscriptions.push(channel);
+  const log = channelLogger(channel);
+  let settings = readSettings();
+
+  const core = createCore({ log, ...coreOptions(settings) });
+  context.subscriptions.push({ dispose: () => void core.manager[Symbol.asyncDispose]() });
+  let audit = settings.audit.enabled ? new AuditLog(auditDir(), settings.audit.code) : undefined;
+  const auditFile = join(auditDir(), 'audit.jsonl');
+
+  const model = new SessionsModel(core.manager, context.globalState, log);
+  const setup = new Setup(core, channel);
+  const tools = new ToolService({ model, settings: () => settings, audit: () => audit, log: channel, ready: () => setup.ensureReady() });
+  context.subscriptions.push(model, tools, ...tools.register());
+
+  const fs = new SessionFileSystem(model);
+  context.subscriptions.push(vscode.workspace.registerFileSystemProvider(SCHEME, fs, { isCaseSensitive: true, isReadonly: true }));
+
+  let commands: Commands | undefined;
+  const tree = new SessionTreeProvider(model, (key, files) => commands!.upload(key, files));
+  let selecting = false;
+  const view = vscode.window.createTreeView('codeInterpreter.sessions', { treeDataProvider: tree, dragAndDropController: tree, showCollapseAll: true, canSelectMany: false });
+  context.subscriptions.push(
+    view,
+    view.onDidChangeSelection((e) => {
+      const node = e.selection[0];
+      if (node?.kind !== 'session') return;
+      selecting = true; // the user picked it in the tree: the click itself expands or collapses it
+      try {
+        model.setActive(node.info.threadKey);
+      } finally {
+        selecting = false;
+      }
+    }),
+    model.onDidChangeSessions(() => tree.redraw()),
+    // The active session is shown expanded, so its files are in view.
+    model.onDidChangeActive((key) => {
+      if (selecting) return;
+      const node = tree.nodeOf(key);
+      if (node && view.visible) void Promise.resolve(view.reveal(node, { expand: true, select: false, focus: false })).catch(() => undefined);
+    }),
+  );
+
+  const panel = new OutputPanel(context.extensionUri, model, {
+    openFile: (hash, path) => vscode.commands.executeCommand('codeInterpreter.openFile', hash, path) as Promise<void>,
+    restartKernel: (key) => commands!.restartKernel(key),
+    exportNotebook: async (key) => void (await commands!.exportNotebook(key, true)),
+  }, channel);
+  context.subscriptions.push(panel, vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, panel.serializer()));
+
+  commands = new Commands({ model, tools, panel, tree, fs, setup, settings: () => settings, audit: () => audit, auditFile, log: channel });
+  context.subscriptions.push(...commands.register());
+
+  // After each execution: the tree and open editors of that session's files refresh.
+  context.subscriptions.push(
+    model.onSessionEvent((e) => {
+      if (e.type !== 'execution-end') return;
+      tree.refresh(e.threadKey);
+      if (e.record.files.length) fs.changed(model.session(e.threadKey).names.threadHash, e.record.files.map((f) => f.path));
+    }),
+  );
+
+  registerParticipant(context, {
+    model,
+    tools,
+    log: channel,
+    extensionUri: context.extensionUri,
+    exportTo: (key) => commands!.exportNotebook(key, false),
+    maxUploadBytes: () => settings.maxUploadBytes,
+    audit: () => audit,
+  });
+  registerStatusBar(context, model);
+
+  context.subscriptions.push(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (!e.affectsConfiguration(SECTION)) return;
+      settings = readSettings();
+      if (e.affectsConfiguration(`${SECTION}.audit`)) audit = settings.audit.enabled ? new AuditLog(auditDir(), settings.audit.code) : undefined;
+      if (RELOAD_SETTINGS.some((k) => !k.startsWith(`${SECTION}.audit`) && e.affectsConfiguration(k))) {
+        const reload = vscode.l10n.t('Reload Window');
+        void vscode.window.showInformationMessage(vscode.l10n.t('Code Interpreter: new sandbox settings apply to new sessions after a reload.'), reload).then((c) => c === reload && vscode.commands.executeCommand('workbench.action.reloadWindow'));
+      }
+    }),
+  );
+
+  // First use: find sessions from earlier windows, and tell the user now if Docker is missing.
+  void setup.checkDocker(true).then((ok) => {
+    if (ok) void model.refresh();
+  });
+  channel.info(`Code Interpreter ${context.extension.packageJSON.version as string} activated; sandbox image ${core.image.tag}`);
+  return { core, model, tools };
+}
+
+export function deactivate(): void {
+  // Everything is in context.subscriptions; containers stay for the next window (or their idle stop).
+}

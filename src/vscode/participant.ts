@@ -1,0 +1,327 @@
+/**
+ * @interpreter: a hand-written tool-calling loop over request.model with our eight tools (the
+ * pattern of vscode-extension-samples' chat-sample toolParticipant.ts — prompt-tsx's ToolResult
+ * would drop the image parts). Each round's tool calls and result texts are kept in
+ * ChatResult.metadata so follow-ups ("now chart that by region") see what was done before.
+ */
+import { basename } from 'node:path';
+import * as vscode from 'vscode';
+import { AuditLog, errorMessage, LIMITS, TOOL_SCHEMAS, ToolOutcome } from '../core';
+import { formatBytes } from '../core/policy/truncate';
+import { SessionsModel, sessionUri } from './sessions';
+import { PARTICIPANT_ID, resolveParticipantThread, THREAD_METADATA_KEY } from './threads';
+import { ToolRun, ToolService, toolId } from './tools';
+
+/** Model ↔ tool rounds per request before we stop and say so. */
+export const MAX_ROUNDS = 12;
+/** Inline chart images bigger than this are linked, not embedded (chat history keeps them). */
+const MAX_INLINE_IMAGE_BYTES = 400 * 1024;
+/** Characters of a tool result kept in metadata for follow-ups. */
+const MAX_RESULT_CHARS_IN_HISTORY = 6_000;
+
+interface StoredCall {
+  callId: string;
+  name: string;
+  input: object;
+  result: string;
+}
+interface StoredRound {
+  text: string;
+  calls: StoredCall[];
+}
+export interface InterpreterMetadata {
+  [THREAD_METADATA_KEY]: string;
+  rounds?: StoredRound[];
+  command?: string;
+}
+
+export interface ParticipantDeps {
+  model: SessionsModel;
+  tools: ToolService;
+  log: vscode.LogOutputChannel;
+  extensionUri: vscode.Uri;
+  exportTo: (threadKey: string) => Promise<vscode.Uri | undefined>;
+  maxUploadBytes: () => number;
+  audit: () => AuditLog | undefined;
+}
+
+export function systemPrompt(threadTitle: string): string {
+  const toolLines = TOOL_SCHEMAS.map((s) => `- ${toolId(s.name)} (${s.name}): ${s.title}`).join('\n');
+  return [
+    'You are Code Interpreter, a data analyst working inside VS Code. You answer by writing and running code in a sandbox, then explaining the results briefly.',
+    '',
+    'The sandbox: a local Docker container for this chat thread ("' + threadTitle + '"). Debian with Python 3 and pandas, numpy, scipy, matplotlib, seaborn, plotly, scikit-learn, statsmodels, sympy, reportlab, openpyxl, xlsxwriter, python-docx, pymupdf, bs4, lxml, pillow; shell tools ripgrep, jq, sqlite3, poppler-utils.',
+    '- There is NO network access and packages cannot be installed: use what is there.',
+    '- The working directory is /mnt/data. Files there persist for this thread and are shown to the user: save every file the user should get (CSV, XLSX, PNG, PDF, DOCX…) in /mnt/data and name it in your answer.',
+    '- Python runs in a stateful IPython kernel: variables from earlier calls in this thread are still defined. Use them instead of recomputing.',
+    '- Matplotlib figures are captured and shown automatically; you do not need plt.show() or savefig (but savefig into /mnt/data when the user wants the image file).',
+    '- Python may not start processes (no subprocess/os.system): use the shell tool for shell work.',
+    `- Output you see is cut to ${LIMITS.modelStdoutChars.toLocaleString('en-US')} characters of stdout and ${LIMITS.modelStderrChars.toLocaleString('en-US')} of stderr; print summaries (head(), describe()) rather than whole tables.`,
+    '- Files the user attached are already uploaded to /mnt/data (named in their message).',
+    '- If code fails, read the error, fix the code and try again (at most a few times), then explain.',
+    '',
+    'Tools:',
+    toolLines,
+    '',
+    'Answer in the user\'s language. Be concise: the user sees the code, outputs and charts separately, so do not repeat whole outputs; state the findings.',
+  ].join('\n');
+}
+
+/** Rebuild the conversation from chat history, including earlier tool calls and their results. */
+export function historyMessages(history: vscode.ChatContext['history']): vscode.LanguageModelChatMessage[] {
+  const messages: vscode.LanguageModelChatMessage[] = [];
+  for (const turn of history) {
+    if (turn instanceof vscode.ChatRequestTurn) {
+      if (turn.participant !== PARTICIPANT_ID) continue;
+      messages.push(vscode.LanguageModelChatMessage.User(turn.command ? `/${turn.command} ${turn.prompt}` : turn.prompt));
+    } else if (turn instanceof vscode.ChatResponseTurn) {
+      if (turn.participant !== PARTICIPANT_ID) continue;
+      const rounds = (turn.result.metadata as InterpreterMetadata | undefined)?.rounds;
+      if (rounds?.length) {
+        for (const round of rounds) {
+          const calls = round.calls.filter((c) => typeof c.callId === 'string' && typeof c.name === 'string');
+          const content: (vscode.LanguageModelTextPart | vscode.LanguageModelToolCallPart)[] = [];
+          if (round.text) content.push(new vscode.LanguageModelTextPart(round.text));
+          for (const c of calls) content.push(new vscode.LanguageModelToolCallPart(c.callId, c.name, c.input ?? {}));
+          if (content.length) messages.push(vscode.LanguageModelChatMessage.Assistant(content));
+          if (calls.length) {
+            messages.push(vscode.LanguageModelChatMessage.User(calls.map((c) => new vscode.LanguageModelToolResultPart(c.callId, [new vscode.LanguageModelTextPart(c.result)]))));
+          }
+        }
+      } else {
+        const text = turn.response
+          .map((part) => (part instanceof vscode.ChatResponseMarkdownPart ? part.value.value : ''))
+          .join('')
+          .replace(/!\[[^\]]*\]\(data:[^)]*\)/g, '[image]');
+        if (text.trim()) messages.push(vscode.LanguageModelChatMessage.Assistant(text));
+      }
+    }
+  }
+  return messages;
+}
+
+export function registerParticipant(context: vscode.ExtensionContext, deps: ParticipantDeps): void {
+  const participant = vscode.chat.createChatParticipant(PARTICIPANT_ID, (request, chatContext, stream, token) => handle(deps, request, chatContext, stream, token));
+  participant.iconPath = vscode.Uri.joinPath(deps.extensionUri, 'media', 'icon.png');
+  context.subscriptions.push(participant);
+}
+
+async function handle(deps: ParticipantDeps, request: vscode.ChatRequest, context: vscode.ChatContext, stream: vscode.ChatResponseStream, token: vscode.CancellationToken): Promise<vscode.ChatResult> {
+  const thread = resolveParticipantThread(request, context);
+  const key = thread.key;
+  const { model } = deps;
+  const meta: InterpreterMetadata = { [THREAD_METADATA_KEY]: key };
+  deps.log.info(`@interpreter ${request.command ? '/' + request.command : 'request'} in ${key} (${thread.source})`);
+  if (request.prompt.trim()) await model.setTitle(key, request.prompt);
+  model.session(key);
+  model.setActive(key);
+  const hash = model.session(key).names.threadHash;
+
+  try {
+    switch (request.command) {
+      case 'files':
+        await listFiles(model, key, hash, stream);
+        return { metadata: { ...meta, command: 'files' } };
+      case 'reset':
+        stream.progress(vscode.l10n.t('Restarting the Python kernel…'));
+        await model.session(key).restartKernel();
+        stream.markdown(vscode.l10n.t('The Python kernel was restarted: variables are cleared, files in `/mnt/data` are kept.'));
+        return { metadata: { ...meta, command: 'reset' } };
+      case 'export': {
+        if (model.session(key).history.length === 0) {
+          stream.markdown(vscode.l10n.t('Nothing to export yet: this thread has not run any code in this window.'));
+          return { metadata: { ...meta, command: 'export' } };
+        }
+        const uri = await deps.exportTo(key);
+        if (uri) {
+          stream.markdown(vscode.l10n.t('Exported {0} executions to ', model.session(key).history.length));
+          stream.anchor(uri, vscode.workspace.asRelativePath(uri));
+          stream.markdown('.');
+        } else {
+          stream.markdown(vscode.l10n.t('Export cancelled.'));
+        }
+        return { metadata: { ...meta, command: 'export' } };
+      }
+    }
+    if (!request.prompt.trim() && request.references.length === 0) {
+      stream.markdown(
+        vscode.l10n.t('Ask me to analyse data: I write Python or shell code and run it in a local sandbox with no network (pandas, matplotlib, scikit-learn, …). Attach files with `#file`, or use `/files`, `/reset` or `/export`.'),
+      );
+      return { metadata: meta };
+    }
+    return await toolLoop(deps, request, context, stream, token, key, hash, meta);
+  } catch (err) {
+    if (token.isCancellationRequested) return { metadata: meta };
+    deps.log.error(`@interpreter failed: ${errorMessage(err)}`);
+    if (err instanceof vscode.LanguageModelError) {
+      return { metadata: meta, errorDetails: { message: vscode.l10n.t('The language model failed: {0}', err.message) } };
+    }
+    return { metadata: meta, errorDetails: { message: errorMessage(err) } };
+  }
+}
+
+async function listFiles(model: SessionsModel, key: string, hash: string, stream: vscode.ChatResponseStream): Promise<void> {
+  stream.progress(vscode.l10n.t('Listing /mnt/data…'));
+  const { entries, truncated } = await model.session(key).listFiles('.', 2000);
+  const files = entries.filter((e) => e.type === 'file' && !e.path.startsWith('.outputs/'));
+  if (files.length === 0) {
+    stream.markdown(vscode.l10n.t('`/mnt/data` is empty in this thread. Attach a file with `#file` or ask me to create one.'));
+    return;
+  }
+  stream.markdown(vscode.l10n.t('{0} files in `/mnt/data`:', files.length) + '\n\n');
+  for (const f of files) {
+    stream.markdown('- ');
+    stream.anchor(sessionUri(hash, f.path), f.path);
+    stream.markdown(` — ${formatBytes(f.size)}, ${f.mtime.replace('T', ' ').replace(/\.\d+.*$/, '')}\n`);
+  }
+  if (truncated) stream.markdown('\n' + vscode.l10n.t('(the list was cut)'));
+}
+
+/** Upload #file attachments into /mnt/data (the user chose them, which is the consent). */
+async function uploadAttachments(deps: ParticipantDeps, request: vscode.ChatRequest, key: string, stream: vscode.ChatResponseStream): Promise<string[]> {
+  const lines: string[] = [];
+  const seen = new Set<string>();
+  for (const ref of request.references) {
+    const uri = ref.value instanceof vscode.Uri ? ref.value : ref.value instanceof vscode.Location ? ref.value.uri : undefined;
+    if (!uri || uri.scheme === 'sandbox-session') continue;
+    let stat: vscode.FileStat;
+    try {
+      stat = await vscode.workspace.fs.stat(uri);
+    } catch {
+      continue;
+    }
+    if (stat.type & vscode.FileType.Directory) continue;
+    const name = basename(uri.path);
+    if (seen.has(name)) continue;
+    seen.add(name);
+    if (stat.size > deps.maxUploadBytes()) {
+      stream.markdown(vscode.l10n.t('{0} is {1}, over the upload limit ({2}); it was not uploaded.', name, formatBytes(stat.size), formatBytes(deps.maxUploadBytes())) + '\n\n');
+      continue;
+    }
+    stream.progress(vscode.l10n.t('Uploading {0} to /mnt/data…', name));
+    const data = await vscode.workspace.fs.readFile(uri);
+    await deps.model.session(key).upload(name, Buffer.from(data));
+    lines.push(`${name} (${formatBytes(stat.size)})`);
+    deps.log.info(`uploaded attachment ${uri.toString(true)} → /mnt/data/${name}`);
+    await deps.audit()
+      ?.append({
+        time: new Date().toISOString(),
+        thread: key,
+        session: deps.model.session(key).id ?? '',
+        tool: 'uploadFileToSession',
+        caller: 'chat:attachment',
+        status: 'ok',
+        durationMs: 0,
+        outputBytes: { stdout: 0, stderr: 0, other: 0 },
+        filesWritten: [name],
+      })
+      .catch(() => undefined);
+  }
+  return lines;
+}
+
+async function toolLoop(
+  deps: ParticipantDeps,
+  request: vscode.ChatRequest,
+  context: vscode.ChatContext,
+  stream: vscode.ChatResponseStream,
+  token: vscode.CancellationToken,
+  key: string,
+  hash: string,
+  meta: InterpreterMetadata,
+): Promise<vscode.ChatResult> {
+  const binding = deps.tools.bindParticipantThread(key);
+  const runs: ToolRun[] = [];
+  const sub = deps.tools.onDidRun((r) => {
+    if (r.threadKey === key) runs.push(r);
+  });
+  try {
+    const attached = await uploadAttachments(deps, request, key, stream);
+    const tools: vscode.LanguageModelChatTool[] = TOOL_SCHEMAS.map((s) => ({ name: toolId(s.name), description: s.description, inputSchema: s.inputSchema }));
+    const prompt = attached.length ? `${request.prompt}\n\n(Attached and uploaded to /mnt/data: ${attached.join(', ')})` : request.prompt;
+    const messages = [vscode.LanguageModelChatMessage.User(systemPrompt(deps.model.title(key))), ...historyMessages(context.history), vscode.LanguageModelChatMessage.User(prompt)];
+    const rounds: StoredRound[] = [];
+    meta.rounds = rounds;
+    const shownFiles = new Set<string>();
+
+    for (let round = 0; ; round++) {
+      if (token.isCancellationRequested) break;
+      if (round >= MAX_ROUNDS) {
+        stream.markdown('\n\n' + vscode.l10n.t('I stopped after {0} rounds of tool calls. Ask me to continue if you want more.', MAX_ROUNDS));
+        break;
+      }
+      const response = await request.model.sendRequest(messages, { tools, justification: vscode.l10n.t('Code Interpreter runs code for your request in a local sandbox.') }, token);
+      let text = '';
+      const calls: vscode.LanguageModelToolCallPart[] = [];
+      for await (const part of response.stream) {
+        if (part instanceof vscode.LanguageModelTextPart) {
+          stream.markdown(part.value);
+          text += part.value;
+        } else if (part instanceof vscode.LanguageModelToolCallPart) {
+          calls.push(part);
+        }
+      }
+      if (calls.length === 0) {
+        if (text) rounds.push({ text, calls: [] });
+        break;
+      }
+      messages.push(vscode.LanguageModelChatMessage.Assistant([...(text ? [new vscode.LanguageModelTextPart(text)] : []), ...calls]));
+      const stored: StoredRound = { text, calls: [] };
+      rounds.push(stored);
+      const results: vscode.LanguageModelToolResultPart[] = [];
+      for (const call of calls) {
+        if (token.isCancellationRequested) break;
+        const before = runs.length;
+        let result: vscode.LanguageModelToolResult;
+        try {
+          result = await vscode.lm.invokeTool(call.name, { input: call.input, toolInvocationToken: request.toolInvocationToken }, token);
+        } catch (err) {
+          if (token.isCancellationRequested) throw err;
+          // Refused by the user, unknown tool, or invalid input: tell the model, which can adapt.
+          const message = err instanceof Error ? err.message : String(err);
+          result = new vscode.LanguageModelToolResult([new vscode.LanguageModelTextPart(`The tool call failed: ${message}`)]);
+        }
+        results.push(new vscode.LanguageModelToolResultPart(call.callId, result.content));
+        const resultText = result.content.map((p) => (p instanceof vscode.LanguageModelTextPart ? p.value : '')).join('');
+        stored.calls.push({ callId: call.callId, name: call.name, input: call.input, result: resultText.slice(0, MAX_RESULT_CHARS_IN_HISTORY) });
+        for (const run of runs.slice(before)) showOutcome(stream, run.outcome, hash, shownFiles);
+      }
+      // Every call needs a result, even when the user stopped halfway.
+      for (const call of calls.slice(results.length)) {
+        results.push(new vscode.LanguageModelToolResultPart(call.callId, [new vscode.LanguageModelTextPart('Cancelled by the user.')]));
+      }
+      messages.push(vscode.LanguageModelChatMessage.User(results));
+    }
+    return { metadata: meta };
+  } finally {
+    sub.dispose();
+    binding.dispose();
+  }
+}
+
+/** Charts inline (small data: images), files as links that open them, a link to the full output. */
+function showOutcome(stream: vscode.ChatResponseStream, outcome: ToolOutcome, hash: string, shownFiles: Set<string>): void {
+  const images = outcome.images;
+  let shown = 0;
+  for (const image of images) {
+    const bytes = Math.floor((image.data.length * 3) / 4);
+    if (bytes > MAX_INLINE_IMAGE_BYTES) continue;
+    stream.markdown(`\n\n![${image.path ? image.path.replace(/[[\]]/g, '') : 'chart'}](data:${image.mimeType};base64,${image.data})\n\n`);
+    shown++;
+  }
+  if (outcome.execution && (shown > 0 || images.length > 0)) {
+    const md = new vscode.MarkdownString(`[${vscode.l10n.t('Open full size in the output panel')}](command:codeInterpreter.openOutputPanel?${encodeURIComponent(JSON.stringify([{ threadHash: hash, execution: outcome.execution.id }]))})\n\n`);
+    md.isTrusted = { enabledCommands: ['codeInterpreter.openOutputPanel'] };
+    stream.markdown(md);
+  }
+  const files = outcome.files.filter((f) => !f.path.startsWith('.outputs/') && f.change !== undefined && !shownFiles.has(f.path));
+  if (files.length) {
+    stream.markdown(files.length === 1 ? vscode.l10n.t('File: ') : vscode.l10n.t('Files: '));
+    files.forEach((f, i) => {
+      shownFiles.add(f.path);
+      if (i > 0) stream.markdown(', ');
+      stream.anchor(sessionUri(hash, f.path), f.path);
+    });
+    stream.markdown('\n\n');
+  }
+}

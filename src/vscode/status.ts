@@ -1,0 +1,31 @@
+/** The status bar item: the active session, and a spinner while it runs code. */
+import * as vscode from 'vscode';
+import { SessionsModel } from './sessions';
+
+export function registerStatusBar(context: vscode.ExtensionContext, model: SessionsModel): void {
+  const item = vscode.window.createStatusBarItem('codeInterpreter.status', vscode.StatusBarAlignment.Left, 50);
+  item.name = vscode.l10n.t('Code Interpreter');
+  item.command = 'codeInterpreter.openOutputPanel';
+  let shown = false;
+  const update = () => {
+    const key = model.active;
+    const session = model.session(key);
+    const title = model.title(key);
+    const busy = session.busy;
+    item.text = busy ? `$(sync~spin) ${title}` : `$(beaker) ${title}`;
+    item.tooltip = new vscode.MarkdownString(
+      busy
+        ? vscode.l10n.t('Code Interpreter: **{0}** is running code. Click to open the output panel.', title)
+        : vscode.l10n.t('Code Interpreter: active session **{0}**. Click to open the output panel.', title),
+    );
+    item.backgroundColor = undefined;
+    void vscode.commands.executeCommand('setContext', 'codeInterpreter.busy', busy);
+    // Shown once the extension has been used in this window (or a session is found).
+    if (!shown && (busy || session.history.length > 0 || model.list().some((s) => s.state !== 'new'))) {
+      shown = true;
+      item.show();
+    }
+  };
+  update();
+  context.subscriptions.push(item, model.onDidChangeSessions(update), model.onDidChangeActive(update), model.onSessionEvent((e) => e.type === 'busy' && update()));
+}

