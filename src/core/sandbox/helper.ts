@@ -14,6 +14,11 @@ export async function runHelper<T>(docker: DockerClient, containerId: string, ar
     parsed = undefined;
   }
   if (parsed && typeof parsed.error === 'string') throw new InputError(parsed.error);
+  if (r.exitCode === null && !parsed) {
+    // The exec ended without an exit code: Docker or the container went away under it.
+    await docker.ping();
+    throw new InfrastructureError(`The sandbox container stopped during the call (${args[0]}).`, 'Try again; the next call starts it again.');
+  }
   if (r.exitCode !== 0 || !parsed) {
     const detail = r.stderr.toString('utf8').trim().slice(-1000) || text.slice(0, 500) || `exit ${r.exitCode}`;
     throw new InfrastructureError(`The sandbox helper failed (${args[0]}): ${detail}`, 'Try again; if it keeps failing, restart the session.');
