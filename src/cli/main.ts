@@ -1,13 +1,13 @@
 #!/usr/bin/env node
 /** `code-interpreter`: the core, headless. Every command takes --thread ID and --json. */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   AuditLog,
   createCore,
   Core,
+  defaultStateDir,
   errorMessage,
   InfrastructureError,
   InputError,
@@ -74,10 +74,6 @@ function stderrLogger(verbose: boolean): Logger {
     if (verbose) process.stderr.write(`[${level}] ${msg instanceof Error ? msg.stack : msg}${args.length ? ' ' + args.join(' ') : ''}\n`);
   };
   return { trace: out('trace'), debug: out('debug'), info: out('info'), warn: out('warn'), error: out('error') };
-}
-
-function stateDir(): string {
-  return join(process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'code-interpreter');
 }
 
 async function readStdin(): Promise<string> {
@@ -161,6 +157,7 @@ async function main(argv: string[]): Promise<number> {
     idleStopMinutes: num(values['idle-minutes'], 'idle-minutes'),
     // One-shot commands gain nothing from a warm pool; it would only leave a container behind.
     poolSize: 0,
+    historyDir: join(defaultStateDir(), 'history'),
   });
   const controller = new AbortController();
   process.once('SIGINT', () => {
@@ -173,7 +170,7 @@ async function main(argv: string[]): Promise<number> {
     threadKey: values.thread!,
     caller: 'cli',
     signal: controller.signal,
-    audit: new AuditLog(values['audit-dir'] ?? stateDir()),
+    audit: new AuditLog(values['audit-dir'] ?? defaultStateDir()),
     host: rootedHostFiles([process.cwd(), '/']),
     onOutput: live
       ? (o) => {

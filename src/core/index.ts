@@ -14,6 +14,8 @@ export interface CoreOptions {
   poolSize?: number;
   /** The in-container watchdog's idle limit in seconds (default: idle stop + 5 minutes). */
   watchdogSeconds?: number;
+  /** Keep each thread's execution history here (e.g. `join(defaultStateDir(), 'history')`). */
+  historyDir?: string;
 }
 
 export interface Core {
@@ -26,7 +28,7 @@ export function createCore(options: CoreOptions = {}): Core {
   const log = options.log ?? silentLogger;
   const docker = new DockerClient(log);
   const image = new SandboxImage(docker, options.image, log);
-  const manager = new SessionManager({ docker, image, config: options.sandbox, idleStopMinutes: options.idleStopMinutes, poolSize: options.poolSize, watchdogSeconds: options.watchdogSeconds, log });
+  const manager = new SessionManager({ docker, image, config: options.sandbox, idleStopMinutes: options.idleStopMinutes, poolSize: options.poolSize, watchdogSeconds: options.watchdogSeconds, historyDir: options.historyDir, log });
   return { docker, image, manager };
 }
 
@@ -35,6 +37,7 @@ export * from './log';
 export { AuditLog } from './audit/audit';
 export type { AuditCodeMode, AuditEntry } from './audit/audit';
 export * from './notebook/nbformat';
+export { defaultStateDir, HistoryStore } from './notebook/history';
 export { LIMITS, CONTAINER_DEFAULTS } from './policy/limits';
 export { validateSessionPath, DATA_DIR } from './policy/paths';
 export { DockerClient } from './sandbox/docker';

@@ -2,10 +2,9 @@
  * The composition root: build the core and the services, register each surface with its
  * dependencies, and put every registration in context.subscriptions.
  */
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { AuditLog, Core, createCore } from '../core';
+import { AuditLog, Core, createCore, defaultStateDir } from '../core';
 import { Commands } from './commands';
 import { coreOptions, readSettings, RELOAD_SETTINGS, SECTION } from './config';
 import { SCHEME, SessionFileSystem, SessionTreeProvider } from './files';
@@ -16,11 +15,6 @@ import { SessionsModel } from './sessions';
 import { Setup } from './setup';
 import { registerStatusBar } from './status';
 import { ToolService } from './tools';
-
-/** The audit log lives where the CLI's does, so every surface writes one log. */
-function auditDir(): string {
-  return join(process.env.XDG_STATE_HOME || join(homedir(), '.local', 'state'), 'code-interpreter');
-}
 
 export interface ExtensionApi {
   /** For tests: the core and the services this window uses. */
@@ -35,10 +29,11 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const log = channelLogger(channel);
   let settings = readSettings();
 
-  const core = createCore({ log, ...coreOptions(settings) });
+  // Audit log and history live where the CLI's do, so every surface shares them.
+  const core = createCore({ log, ...coreOptions(settings), historyDir: join(defaultStateDir(), 'history') });
   context.subscriptions.push({ dispose: () => void core.manager[Symbol.asyncDispose]() });
-  let audit = settings.audit.enabled ? new AuditLog(auditDir(), settings.audit.code) : undefined;
-  const auditFile = join(auditDir(), 'audit.jsonl');
+  let audit = settings.audit.enabled ? new AuditLog(defaultStateDir(), settings.audit.code) : undefined;
+  const auditFile = join(defaultStateDir(), 'audit.jsonl');
 
   const model = new SessionsModel(core.manager, context.globalState, log);
   const setup = new Setup(core, channel);
@@ -107,7 +102,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (!e.affectsConfiguration(SECTION)) return;
       settings = readSettings();
-      if (e.affectsConfiguration(`${SECTION}.audit`)) audit = settings.audit.enabled ? new AuditLog(auditDir(), settings.audit.code) : undefined;
+      if (e.affectsConfiguration(`${SECTION}.audit`)) audit = settings.audit.enabled ? new AuditLog(defaultStateDir(), settings.audit.code) : undefined;
       if (RELOAD_SETTINGS.some((k) => !k.startsWith(`${SECTION}.audit`) && e.affectsConfiguration(k))) {
         const reload = vscode.l10n.t('Reload Window');
         void vscode.window.showInformationMessage(vscode.l10n.t('Code Interpreter: new sandbox settings apply to new sessions after a reload.'), reload).then((c) => c === reload && vscode.commands.executeCommand('workbench.action.reloadWindow'));

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
 import { createCore, Core, executePythonCode, listSessionFiles, readSessionFile, runShellCommand } from '../../src/core';
-import { core, threadKey, toolContext } from '../helpers/env';
+import { core, tempDir, threadKey, toolContext } from '../helpers/env';
 
 describe('session container', () => {
   let c: Core;
@@ -78,12 +78,14 @@ describe('session container', () => {
 
   it('is rediscovered by a new manager (as after a restart) with its files', async () => {
     const thread = threadKey('rediscover');
-    const first = createCore({ idleStopMinutes: 0, poolSize: 0 });
+    const historyDir = tempDir();
+    const first = createCore({ idleStopMinutes: 0, poolSize: 0, historyDir });
     await executePythonCode({ pythonCode: 'open("from-first.txt", "w").write("hello again")' }, toolContext(first, thread));
     const firstId = first.manager.session(thread).id;
     await first.manager[Symbol.asyncDispose]();
-    const second = createCore({ idleStopMinutes: 0, poolSize: 0 });
+    const second = createCore({ idleStopMinutes: 0, poolSize: 0, historyDir });
     await using session = second.manager.session(thread);
+    assert.deepEqual(session.history.map((r) => r.code), ['open("from-first.txt", "w").write("hello again")'], 'the execution history came along');
     const o = await readSessionFile({ path: 'from-first.txt' }, toolContext(second, thread));
     assert.match(o.text, /hello again/);
     assert.equal(session.id, firstId, 'same session id from the labels');

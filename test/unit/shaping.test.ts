@@ -124,3 +124,26 @@ describe('single-file tar reader', () => {
     await assert.rejects(readSingleFileFromTar(await tarOf([{ name: 'big', data: Buffer.alloc(100) }]), 'big', 10), /100 bytes; the limit/);
   });
 });
+
+describe('history store', () => {
+  const { HistoryStore } = require('../../src/core/notebook/history') as typeof import('../../src/core/notebook/history');
+  const { mkdtempSync, readFileSync, appendFileSync } = require('node:fs') as typeof import('node:fs');
+  const { tmpdir } = require('node:os') as typeof import('node:os');
+  const { join } = require('node:path') as typeof import('node:path');
+  const rec = (i: number): ExecutionRecord => ({ id: `e${i}`, session: 's', kind: 'python', code: `x = ${i}`, started: '', durationMs: 1, status: 'ok', outputs: [], files: [] });
+  it('keeps the newest records across instances, compacts, skips a torn line, and forgets on remove', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'hist-'));
+    const a = new HistoryStore(dir, 3);
+    const all: ExecutionRecord[] = [];
+    for (let i = 0; i < 7; i++) {
+      all.push(rec(i));
+      a.append('t', rec(i), all);
+    }
+    assert.ok(readFileSync(join(dir, 't.jsonl'), 'utf8').trim().split('\n').length <= 6, 'compacted');
+    appendFileSync(join(dir, 't.jsonl'), '{"id":"torn');
+    const b = new HistoryStore(dir, 3);
+    assert.deepEqual(b.load('t').map((r) => r.id), ['e4', 'e5', 'e6']);
+    b.remove('t');
+    assert.deepEqual(new HistoryStore(dir, 3).load('t'), []);
+  });
+});

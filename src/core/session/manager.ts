@@ -1,5 +1,6 @@
 import { Logger, silentLogger } from '../log';
-import { CONTAINER_DEFAULTS } from '../policy/limits';
+import { HistoryStore } from '../notebook/history';
+import { CONTAINER_DEFAULTS, LIMITS } from '../policy/limits';
 import { DockerClient } from '../sandbox/docker';
 import { SandboxImage } from '../sandbox/image';
 import { DEFAULT_SANDBOX_CONFIG, SandboxConfig } from '../sandbox/spec';
@@ -20,6 +21,8 @@ export interface SessionManagerOptions {
   poolSize?: number;
   /** Override the in-container watchdog's idle limit (seconds; default: idle stop + 5 minutes). */
   watchdogSeconds?: number;
+  /** Folder that keeps each thread's execution history across processes (none: memory only). */
+  historyDir?: string;
   log?: Logger;
 }
 
@@ -54,6 +57,7 @@ export class SessionManager implements AsyncDisposable {
   private readonly watchdogSeconds: number;
   readonly pool?: WarmPool;
   private poolStarted = false;
+  private readonly history?: HistoryStore;
 
   constructor(options: SessionManagerOptions) {
     this.docker = options.docker;
@@ -62,6 +66,7 @@ export class SessionManager implements AsyncDisposable {
     this.log = options.log ?? silentLogger;
     this.idleMs = (options.idleStopMinutes ?? CONTAINER_DEFAULTS.idleStopMinutes) * 60_000;
     this.watchdogSeconds = options.watchdogSeconds ?? (this.idleMs > 0 ? this.idleMs / 1000 + 300 : 24 * 3600);
+    if (options.historyDir) this.history = new HistoryStore(options.historyDir, LIMITS.historyPerSession);
     const poolSize = options.poolSize ?? CONTAINER_DEFAULTS.poolSize;
     if (poolSize > 0) {
       // A pooled container is worth nothing once its host is gone: its watchdog stops it soon after.
@@ -91,6 +96,7 @@ export class SessionManager implements AsyncDisposable {
         onActivity: (session) => this.scheduleIdleStop(session),
         pool: this.pool,
         watchdogSeconds: this.watchdogSeconds,
+        history: this.history,
       });
       this.startPool();
       s.on('deleted', () => this.forget(threadKey));
@@ -198,6 +204,7 @@ export class SessionManager implements AsyncDisposable {
       if (s.container) await this.docker.removeContainer(s.container);
       if (s.volume) await this.docker.removeVolume(s.volume);
       if (s.link) await this.docker.removeVolume(s.link);
+      this.history?.remove(s.threadHash);
       this.forget(s.threadKey);
       removed.push(s.threadKey);
     }

@@ -13,6 +13,7 @@ import { DockerClient } from '../sandbox/docker';
 import { HELPER, runHelper } from '../sandbox/helper';
 import { SandboxImage } from '../sandbox/image';
 import { containerSpec, SandboxConfig } from '../sandbox/spec';
+import { HistoryStore } from '../notebook/history';
 import { LABELS, SessionNames, sessionLabels } from './naming';
 import { WarmPool } from './pool';
 import { FileEntry, PdfInfo, ReadResult, ResolveResult, SearchResult } from './files';
@@ -28,6 +29,8 @@ export interface SessionDeps {
   pool?: WarmPool;
   /** The in-container watchdog's idle limit (stops a container whose host went away). */
   watchdogSeconds: number;
+  /** Keeps the thread's executions across processes (optional). */
+  history?: HistoryStore;
 }
 
 export interface RunOptions {
@@ -76,6 +79,11 @@ export class Session extends EventEmitter implements AsyncDisposable {
   ) {
     super();
     this.log = deps.log ?? silentLogger;
+    try {
+      this.history.push(...(deps.history?.load(names.threadHash) ?? []));
+    } catch (err) {
+      this.log.warn(`history of ${names.container} could not be read: ${(err as Error).message}`);
+    }
   }
 
   get threadKey(): string {
@@ -484,6 +492,11 @@ export class Session extends EventEmitter implements AsyncDisposable {
   private remember(record: ExecutionRecord): void {
     this.history.push(record);
     if (this.history.length > LIMITS.historyPerSession) this.history.shift();
+    try {
+      this.deps.history?.append(this.names.threadHash, record, this.history);
+    } catch (err) {
+      this.log.warn(`history of ${this.names.container} could not be written: ${(err as Error).message}`);
+    }
     this.emit('execution-end', record);
   }
 
@@ -590,6 +603,8 @@ export class Session extends EventEmitter implements AsyncDisposable {
     if (found) await this.deps.docker.removeVolume(found.volume);
     await this.deps.docker.removeVolume(this.names.volume);
     await this.deps.docker.removeVolume(this.names.link);
+    this.deps.history?.remove(this.names.threadHash);
+    this.history.length = 0;
     this.containerId = undefined;
     this.state = 'stopped';
     this.emit('deleted');
