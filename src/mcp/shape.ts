@@ -16,16 +16,7 @@ export const MAX_THREAD_CHARS = 200;
 /** Resource links per tool result (a result that touched more files says so in its text). */
 export const MAX_RESOURCE_LINKS = 50;
 
-export interface McpToolDefinition {
-  name: ToolName;
-  title: string;
-  description: string;
-  inputSchema: {
-    type: 'object';
-    properties: Record<string, Record<string, unknown>>;
-    required: string[];
-    additionalProperties: false;
-  };
+export interface McpToolDefinition extends Pick<ToolSchema, 'name' | 'title' | 'description' | 'inputSchema'> {
   annotations: { title: string; readOnlyHint: boolean; destructiveHint: boolean; openWorldHint: false };
 }
 

@@ -375,14 +375,7 @@ export class Session extends EventEmitter implements AsyncDisposable {
   }
 
   /** The end of every execution: limit notes, the quota check, the record kept in history. */
-  private async conclude(e: {
-    id: string;
-    kind: ExecutionKind;
-    code: string;
-    started: string;
-    durationMs: number;
-    status: ExecutionStatus;
-    outputs: Output[];
+  private async conclude(e: Omit<ExecutionRecord, 'session' | 'files'> & {
     done?: DoneMessage;
     gaps: ExecutionResult['gaps'];
     notes: string[];
