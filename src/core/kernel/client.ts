@@ -90,8 +90,9 @@ export class KernelClient extends EventEmitter {
         clearTimeout(timer);
         const message = kernel.stderrTail.join('').slice(-2000).trim();
         reject(
-          code === 137 || code === null
-            ? new InfrastructureError('The Python kernel was killed while it started (the container stopped, or ran out of memory).', 'Try again; the next call starts the session afresh.')
+          // 137: killed; 126: Docker could not run it (the container was stopping); null: no exit code (Docker went away).
+          code === 137 || code === 126 || code === null
+            ? new InfrastructureError('The Python kernel was stopped while it started (the container stopped, or ran out of memory).', 'Try again; the next call starts the session afresh.')
             : new InfrastructureError(
                 `The Python kernel exited during start-up (exit ${code}): ${message || 'no message'}`,
                 'Rebuild the sandbox image (code-interpreter image build) and try again.',
