@@ -35,6 +35,17 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   let audit = settings.audit.enabled ? new AuditLog(defaultStateDir(), settings.audit.code) : undefined;
   const auditFile = join(defaultStateDir(), 'audit.jsonl');
 
+  // Retention: once the window has settled, remove stopped sessions older than the setting (0 keeps them).
+  if (settings.retentionDays > 0) {
+    const timer = setTimeout(() => {
+      core.manager
+        .prune({ olderThanDays: settings.retentionDays })
+        .then((removed) => removed.length && log.info(`retention: removed ${removed.length} stopped session(s) older than ${settings.retentionDays} days`))
+        .catch((err) => log.debug(`retention: not applied (${(err as Error).message})`));
+    }, 15_000);
+    context.subscriptions.push({ dispose: () => clearTimeout(timer) });
+  }
+
   const model = new SessionsModel(core.manager, context.globalState, log);
   const setup = new Setup(core, channel);
   const tools = new ToolService({ model, settings: () => settings, audit: () => audit, log: channel, ready: () => setup.ensureReady() });
