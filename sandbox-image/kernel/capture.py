@@ -35,13 +35,18 @@ HEARTBEAT_SECONDS = 5  # well under the smallest watchdog limit (10 s)
 WRITERS_FILE = "/tmp/.sandbox-writers"
 
 
-def mark_writer():
+def touch(path):
+    """Create the file or set its mtime to now; a marker must never fail its caller."""
     try:
-        with open(WRITERS_FILE, "a"):
+        with open(path, "a"):
             pass
-        os.utime(WRITERS_FILE)
+        os.utime(path)
     except OSError:
         pass
+
+
+def mark_writer():
+    touch(WRITERS_FILE)
 
 
 def writers_since(time_ns):
@@ -56,12 +61,7 @@ def writers_since(time_ns):
 
 def touch_activity():
     """Tell the in-container watchdog that someone is using the sandbox."""
-    try:
-        with open(ACTIVITY_FILE, "a"):
-            pass
-        os.utime(ACTIVITY_FILE)
-    except OSError:
-        pass
+    touch(ACTIVITY_FILE)
 
 
 def start_heartbeat():

@@ -74,19 +74,17 @@ export class SessionsModel implements vscode.Disposable {
       fire({ type: 'deleted', threadKey });
       void this.refresh();
     };
-    s.on('execution-start', onStart);
-    s.on('output', onOutput);
-    s.on('execution-end', onEnd);
-    s.on('busy', onBusy);
-    s.on('kernel-start', onKernel);
-    s.on('deleted', onDeleted);
+    const listeners: Array<[string, (...args: any[]) => void]> = [
+      ['execution-start', onStart],
+      ['output', onOutput],
+      ['execution-end', onEnd],
+      ['busy', onBusy],
+      ['kernel-start', onKernel],
+      ['deleted', onDeleted],
+    ];
+    for (const [event, fn] of listeners) s.on(event, fn);
     const detach = () => {
-      s.off('execution-start', onStart);
-      s.off('output', onOutput);
-      s.off('execution-end', onEnd);
-      s.off('busy', onBusy);
-      s.off('kernel-start', onKernel);
-      s.off('deleted', onDeleted);
+      for (const [event, fn] of listeners) s.off(event, fn);
     };
     this.detachers.push(detach);
   }

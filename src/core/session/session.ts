@@ -51,6 +51,9 @@ export interface ExecutionResult {
 
 export type SessionState = 'unknown' | 'stopped' | 'starting' | 'running';
 
+const containerGone = (what: 'execution' | 'command') =>
+  `The sandbox container stopped during the ${what} (it was killed or removed, or Docker restarted); the next call starts it again.`;
+
 const LOST_VARIABLES = 'Python variables from earlier executions are gone; files in /mnt/data are kept.';
 
 /**
@@ -349,13 +352,7 @@ export class Session extends EventEmitter implements AsyncDisposable {
       let status: ExecutionRecord['status'] = done ? (done.status === 'timeout' ? 'timeout' : done.status) : hardKilled ? 'timeout' : 'killed';
       if (cancelled && status !== 'ok') status = 'interrupted';
       if (!done) {
-        await this.deps.docker.ping(); // Docker itself gone: an infrastructure error with the fix
-        const c = await this.deps.docker.inspectContainer(this.names.container).catch(() => undefined);
-        notes.push(
-          c?.State?.Running
-            ? 'The shell command was ended without a result (its process tree was killed).'
-            : 'The sandbox container stopped during the command (it was killed or removed, or Docker restarted); the next call starts it again.',
-        );
+        notes.push((await this.aliveCounters()) ? 'The shell command was ended without a result (its process tree was killed).' : containerGone('command'));
       }
       return this.conclude({
         id,
@@ -464,18 +461,25 @@ export class Session extends EventEmitter implements AsyncDisposable {
     return notes;
   }
 
+  /**
+   * After a call was cut short: the container's limit counters if it still runs, undefined if it
+   * stopped or went away. Throws Docker's own error (with the fix) when Docker is unreachable.
+   */
+  private async aliveCounters(): Promise<CgroupCounters | undefined> {
+    await this.deps.docker.ping();
+    const c = await this.deps.docker.inspectContainer(this.names.container).catch(() => undefined);
+    if (!c?.State?.Running) return undefined;
+    // Docker may still call a container that is being killed "running"; a failing exec tells.
+    return this.cgroupCounters(c.Id);
+  }
+
   /** Why the kernel died, in words: out of memory, the container went away, or a crash. */
   private async explainKernelLoss(kernel: KernelClient, status: ExecutionStatus): Promise<string> {
     if (status === 'timeout' || status === 'interrupted') {
       return `The code did not stop within ${LIMITS.interruptGraceMs / 1000} s of the ${status === 'timeout' ? 'timeout' : 'interrupt'}, so the Python kernel was killed and will be restarted.`;
     }
-    const gone = 'The sandbox container stopped during the execution (it was killed or removed, or Docker restarted); the next call starts it again.';
-    await this.deps.docker.ping(); // Docker itself gone (stopped, restarting): an infrastructure error with the fix
-    const c = await this.deps.docker.inspectContainer(this.names.container).catch(() => undefined);
-    if (!c?.State?.Running) return gone;
-    // Docker may still call a container that is being killed "running"; a failing exec tells.
-    const counters = await this.cgroupCounters(c.Id);
-    if (!counters) return gone;
+    const counters = await this.aliveCounters();
+    if (!counters) return containerGone('execution');
     if ((counters.oomKills ?? 0) > (kernel.cgroupAtStart.oomKills ?? 0)) {
       return `The Python kernel ran out of memory (limit ${this.deps.config.memoryMb} MB) and was killed. Work with smaller pieces of data (e.g. read CSVs in chunks, select columns) or raise the memory setting.`;
     }
