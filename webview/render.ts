@@ -24,6 +24,9 @@ function text(value: unknown): string {
   return JSON.stringify(value, null, 2);
 }
 
+/** IPython's default repr (`<IPython.core.display.Latex object>`): shown only when nothing better is there. */
+const DEFAULT_REPR = /^<[\w.]+ object( at 0x[0-9a-f]+)?>$/;
+
 const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'] as const;
 
 function image(mime: string, base64: string, alt: string): HTMLElement {
@@ -67,9 +70,19 @@ function bundle(data: Record<string, unknown>, ctx: RenderContext): HTMLElement 
     return div;
   }
   if (data['application/json'] !== undefined) return pre(JSON.stringify(data['application/json'], null, 2), 'output-json');
-  if (data['text/latex'] !== undefined && data['text/plain'] === undefined) return pre(text(data['text/latex']), 'output-text');
-  if (data['text/plain'] !== undefined) return pre(text(data['text/plain']), 'output-text');
-  const mimes = Object.keys(data).join(', ');
+  const script = data['application/javascript'] ?? data['text/javascript'];
+  if (script !== undefined) {
+    // Code from the sandbox is shown, never run (the page's CSP would refuse it anyway).
+    const div = el('div', 'output-code');
+    div.appendChild(el('div', 'output-note', 'JavaScript output (shown as code, not run)'));
+    div.appendChild(el('pre', 'output-text', text(script)));
+    return div;
+  }
+  const plain = data['text/plain'] !== undefined ? text(data['text/plain']) : undefined;
+  const informativePlain = plain !== undefined && !DEFAULT_REPR.test(plain.trim()) ? plain : undefined;
+  if (data['text/latex'] !== undefined && informativePlain === undefined) return pre(text(data['text/latex']), 'output-text output-latex');
+  if (plain !== undefined && (informativePlain !== undefined || Object.keys(data).length === 1)) return pre(plain, 'output-text');
+  const mimes = Object.keys(data).filter((m) => m !== 'text/plain').join(', ');
   return el('div', 'output-note', `(output of type ${mimes} is not shown here)`);
 }
 

@@ -19,14 +19,12 @@ _devnull = os.open(os.devnull, os.O_RDONLY)
 os.dup2(_devnull, 0)  # user code must not read the command channel (input() gets EOF)
 os.close(_devnull)
 
-import base64
 import contextlib
 import ctypes
 import errno
 import io
 import json
 import queue
-import re
 import select
 import shutil
 import signal
@@ -40,14 +38,16 @@ from capture import (DATA_ROOT, Capture, Channel, bytes_available, start_heartbe
 
 HOME = os.environ.setdefault("HOME", "/tmp/home")
 MPLCONFIGDIR = os.environ.setdefault("MPLCONFIGDIR", "/tmp/mpl")
-os.environ.setdefault("MPLBACKEND", "Agg")
+# As in a Jupyter kernel: pyplot, and a bare `%matplotlib`, pick the inline backend.
+os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+# plotly's fig.show() would otherwise try to open a web browser (a process): send its MIME bundle.
+os.environ.setdefault("PLOTLY_RENDERER", "plotly_mimetype")
 MPL_SEED = "/opt/sandbox/mplconfig"
 
 BLOCKED_AUDIT_EVENTS = frozenset({
     "subprocess.Popen", "os.system", "os.fork", "os.forkpty", "os.exec", "os.posix_spawn",
     "os.spawn",
 })
-ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 CLONE_THREAD = 0x00010000
 
 _diag_file = os.fdopen(DIAG_FD, "w", buffering=1, encoding="utf-8", errors="backslashreplace")
@@ -89,92 +89,17 @@ def prepare_dirs():
         diag(f"cannot enter {DATA_ROOT}: {exc}")
 
 
-# --- warm-up: the imports most sessions need, done before `ready` -----------------------------------
+# --- warm-up: the shell (in inline-matplotlib mode) and the imports most sessions need -----------
 prepare_dirs()
+from shell import make_shell, safe_str  # noqa: E402
+
+SHELL = make_shell()
 import numpy  # noqa: E402,F401
 import pandas  # noqa: E402,F401
-import matplotlib  # noqa: E402
-
-matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 
 plt.close(plt.figure())  # resolves the backend now rather than in the first plotting cell
-from matplotlib._pylab_helpers import Gcf  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from IPython.core.displayhook import DisplayHook  # noqa: E402
-from IPython.core.displaypub import DisplayPublisher  # noqa: E402
-from IPython.core.interactiveshell import InteractiveShell  # noqa: E402
-from IPython.display import display  # noqa: E402
-from traitlets import Type  # noqa: E402
-from traitlets.config import Config  # noqa: E402
-
 _libc = ctypes.CDLL(None)
-
-
-def jsonable_bundle(data):
-    """Mime bundles may carry bytes (PNG/JPEG formatters): nbformat wants them base64-encoded."""
-    return {mime: base64.b64encode(value).decode("ascii") if isinstance(value, bytes) else value
-            for mime, value in (data or {}).items()}
-
-
-def safe_str(value):
-    try:
-        return str(value)
-    except Exception:  # a user exception whose __str__ fails
-        return f"<unprintable {type(value).__name__}>"
-
-
-class SandboxDisplayHook(DisplayHook):
-    """The last expression of a cell becomes an `execute_result`."""
-
-    def write_output_prompt(self):
-        pass
-
-    def write_format_data(self, format_dict, md_dict=None):
-        self.shell.kernel.emit_output({
-            "output_type": "execute_result", "execution_count": self.prompt_count,
-            "data": jsonable_bundle(format_dict), "metadata": md_dict or {}})
-
-    def finish_displayhook(self):
-        pass  # the default writes a separator to stdout
-
-
-class SandboxDisplayPublisher(DisplayPublisher):
-    """display() becomes `display_data`."""
-
-    def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs):
-        self.shell.kernel.emit_output({"output_type": "display_data",
-                                       "data": jsonable_bundle(data), "metadata": metadata or {}})
-
-    def clear_output(self, wait=False):
-        pass  # outputs are an append-only list in this protocol
-
-
-class SandboxShell(InteractiveShell):
-    displayhook_class = Type(SandboxDisplayHook)
-    display_pub_class = Type(SandboxDisplayPublisher)
-    kernel = None
-
-    def ask_exit(self):
-        """exit()/quit() in a cell: the session's kernel lives on."""
-        print("exit() has no effect here: the kernel keeps running. Restart the session to get "
-              "a fresh kernel.", file=sys.stderr)
-
-    def _showtraceback(self, etype, evalue, stb):
-        self.kernel.emit_output({
-            "output_type": "error", "ename": getattr(etype, "__name__", safe_str(etype)),
-            "evalue": safe_str(evalue), "traceback": [ANSI_ESCAPE.sub("", s) for s in stb]})
-
-
-def make_shell():
-    config = Config()
-    config.HistoryManager.hist_file = ":memory:"  # no sqlite file, no history thread
-    shell = SandboxShell.instance(config=config, colors="NoColor")
-    shell.InteractiveTB.set_colors("NoColor")
-    return shell
-
-
-SHELL = make_shell()
 
 
 # --- the kernel proper ----------------------------------------------------------------------------
@@ -273,7 +198,6 @@ class Kernel:
         self.interruptible = False          # True while user code may receive KeyboardInterrupt
         self.critical = 0                   # >0 while the main thread writes a protocol message
         self.deferred_interrupt = False
-        self.shown_figures = set()
         self.last_snapshot = None           # the last execution's "after" file snapshot
         self.last_snapshot_ns = 0
         self.pump = None
@@ -294,35 +218,6 @@ class Kernel:
                                       line_buffering=True)
             setattr(sys, name, stream)
         self.pump = OutputPump(self.channel, fds)
-
-    def install_matplotlib_hooks(self):
-        """Figures display as PNG; plt.show() displays and closes the open figures."""
-        png = self.shell.display_formatter.formatters["image/png"]
-        png.for_type(Figure, self.figure_png)
-
-        def show(*args, **kwargs):  # a plain function: pyplot sets show.__signature__
-            self.show_figures()
-
-        plt.show = show
-
-    @staticmethod
-    def is_empty(fig):
-        return not (fig.axes or fig.lines or fig.texts or fig.images or fig.patches)
-
-    def figure_png(self, fig):
-        if self.is_empty(fig):
-            return None  # an empty figure shows nothing, as in Jupyter
-        self.shown_figures.add(id(fig))
-        buf = io.BytesIO()
-        fig.savefig(buf, format="png", bbox_inches="tight")
-        return buf.getvalue()
-
-    def show_figures(self):
-        for manager in Gcf.get_all_fig_managers():
-            fig = manager.canvas.figure
-            if id(fig) not in self.shown_figures and not self.is_empty(fig):
-                display(fig)
-        plt.close("all")
 
     def install_spawn_guards(self):
         def audit(event, args):
@@ -355,7 +250,6 @@ class Kernel:
 
     def start(self):
         self.redirect_std_streams()
-        self.install_matplotlib_hooks()
         signal.signal(signal.SIGINT, self.on_sigint)
         seccomp_loaded = self.install_spawn_guards()
         self.pump.start()
@@ -477,17 +371,15 @@ class Kernel:
         else:
             before = snapshot_files()
         counters = cgroup_counters()
-        self.shown_figures.clear()
         self.running_id = exec_id
         self.pump.begin(exec_id)
         status = self.run_user_code(code)
         try:
-            self.show_figures()
+            self.shell.flush_figures()  # figures left open: shown once, then closed
         except Exception as exc:
             self.emit_output({"output_type": "error", "ename": type(exc).__name__,
                               "evalue": safe_str(exc),
                               "traceback": traceback.format_exception(exc)})
-            plt.close("all")
             status = "error" if status == "ok" else status
         self.flush_std_streams()
         streams = self.pump.sync(stop=True).finish()

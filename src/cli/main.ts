@@ -13,7 +13,8 @@ import {
   InputError,
   InterpreterError,
   Logger,
-  mimeText,
+  bundleText,
+  hasImage,
   Output,
   rootedHostFiles,
   ToolContext,
@@ -95,7 +96,10 @@ function printOutcome(o: ToolOutcome, streamedLive: boolean): void {
 
 function printRich(out: Output): void {
   if (out.output_type === 'execute_result' || out.output_type === 'display_data') {
-    if (out.data['image/png'] === undefined && out.data['text/plain'] !== undefined) process.stdout.write(mimeText(out.data['text/plain']) + '\n');
+    if (!hasImage(out.data)) {
+      const text = bundleText(out.data);
+      if (text) process.stdout.write(text + '\n');
+    }
   } else if (out.output_type === 'error') {
     process.stderr.write(out.traceback.join('\n') + '\n');
   }

@@ -37,6 +37,7 @@ export * from './log';
 export { AuditLog } from './audit/audit';
 export type { AuditCodeMode, AuditEntry } from './audit/audit';
 export * from './notebook/nbformat';
+export { bundleText, hasImage, htmlToText } from './notebook/plaintext';
 export { defaultStateDir, HistoryStore } from './notebook/history';
 export { LIMITS, CONTAINER_DEFAULTS } from './policy/limits';
 export { validateSessionPath, DATA_DIR } from './policy/paths';

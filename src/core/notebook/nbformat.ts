@@ -56,7 +56,10 @@ export interface ExecutionRecord {
   files: FileChange[];
 }
 
-/** Join adjacent stream outputs of the same name (kernels send them in chunks). */
+/**
+ * Join adjacent stream outputs of the same name (kernels send them in chunks) and apply their
+ * carriage returns, as Jupyter's front ends do: a progress bar redrawn with `\r` keeps its last state.
+ */
 export function coalesceStreams(outputs: readonly Output[]): Output[] {
   const result: Output[] = [];
   for (const o of outputs) {
@@ -67,7 +70,26 @@ export function coalesceStreams(outputs: readonly Output[]): Output[] {
       result.push(o);
     }
   }
-  return result;
+  return result.map((o) => (o.output_type === 'stream' && /[\r\b]/.test(o.text) ? { ...o, text: applyCarriageReturns(o.text) } : o));
+}
+
+/**
+ * Terminal line-editing characters in stream text, resolved the way a terminal (and JupyterLab)
+ * shows them: `\r\n` is a newline, `\r` returns to the start of the line so that what follows
+ * overwrites it, `\b` steps back one character.
+ */
+export function applyCarriageReturns(text: string): string {
+  return text.replace(/\r+\n/g, '\n').split('\n').map((line) => {
+    if (!/[\r\b]/.test(line)) return line;
+    const chars: string[] = [];
+    let cursor = 0;
+    for (const ch of line) {
+      if (ch === '\r') cursor = 0;
+      else if (ch === '\b') cursor = Math.max(0, cursor - 1);
+      else chars[cursor++] = ch;
+    }
+    return chars.join('');
+  }).join('\n');
 }
 
 /** The text of one stream across a list of outputs. */

@@ -1,4 +1,5 @@
 import { ExecutionRecord, ExecutionStatus, mimeText, Output, streamText } from '../notebook/nbformat';
+import { bundleText } from '../notebook/plaintext';
 import { LIMITS } from '../policy/limits';
 import { formatBytes, truncateMiddle } from '../policy/truncate';
 import { ExecutionResult } from '../session/session';
@@ -93,9 +94,10 @@ export function describeExecution(tool: string, result: ExecutionResult, timeout
       if (isImage) {
         imageCount++;
         lines.push(`[image ${imageCount}: a chart/picture is attached to this result]`);
-      } else if (o.data['text/plain'] !== undefined) {
+      } else {
+        const text = bundleText(o.data);
         const prefix = o.output_type === 'execute_result' ? `Out[${o.execution_count ?? ''}]: ` : '';
-        lines.push(prefix + truncateMiddle(mimeText(o.data['text/plain']), LIMITS.modelStdoutChars));
+        if (text) lines.push(prefix + truncateMiddle(text, LIMITS.modelStdoutChars));
       }
     } else if (o.output_type === 'error') {
       const tb = o.traceback.join('\n');
