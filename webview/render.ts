@@ -25,7 +25,7 @@ function text(value: unknown): string {
 }
 
 /** IPython's default repr (`<IPython.core.display.Latex object>`): shown only when nothing better is there. */
-const DEFAULT_REPR = /^<[\w.]+ object( at 0x[0-9a-f]+)?>$/;
+const DEFAULT_REPR = /^<[\w.]+( object)?( at 0x[0-9a-f]+)?>$/;
 
 const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'] as const;
 

@@ -4,8 +4,8 @@
  */
 import { MimeBundle, mimeText } from './nbformat';
 
-/** IPython's default repr (`<IPython.core.display.HTML object>`, `<… object at 0x7f…>`) says nothing. */
-const DEFAULT_REPR = /^<[\w.]+ object( at 0x[0-9a-f]+)?>$/;
+/** IPython's default repr (`<IPython.core.display.HTML object>`, `<__main__.Report at 0x7f…>`) says nothing. */
+const DEFAULT_REPR = /^<[\w.]+( object)?( at 0x[0-9a-f]+)?>$/;
 
 const IMAGE_MIMES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
 
@@ -68,7 +68,8 @@ export function htmlToText(html: string): string {
     .replace(/<(script|style|template|head)\b[\s\S]*?<\/\1\s*>/gi, '')
     .replace(/<!--[\s\S]*?-->/g, '')
     .replace(/<\/t[dh]\s*>\s*(?=<t[dh]\b)/gi, ' | ')
-    .replace(/<br\s*\/?>|<\/(p|div|tr|li|h[1-6]|table|thead|tbody|caption|pre|blockquote|dt|dd)\s*>/gi, '\n')
+    .replace(/<(p|div|h[1-6]|table|pre|blockquote)\b[^>]*>/gi, '\n')
+    .replace(/<br\s*\/?>|<\/(p|div|tr|li|h[1-6]|table|caption|pre|blockquote|dt|dd)\s*>/gi, '\n')
     .replace(/<[^>]*>/g, '');
   return decodeEntities(text)
     .split('\n')
