@@ -6,6 +6,7 @@ import numpy as np
 import pandas as pd
 import matplotlib.pyplot as plt
 plt.style.use("ggplot")
+# expect: images 0
 
 # %% Daily temperatures for two years: seasonal curve plus noise
 rng = np.random.default_rng(7)
@@ -123,3 +124,4 @@ print(pd.read_csv("monthly_weather.csv", index_col=0, parse_dates=True).index.dt
 plt.style.use("default")
 plt.rcParams["axes.facecolor"]
 # expect: text white
+# expect: images 0

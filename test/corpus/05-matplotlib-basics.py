@@ -137,6 +137,7 @@ mpl.rcdefaults()
 plt.style.use("default")
 print(mpl.rcParams["figure.figsize"], mpl.rcParams["lines.linewidth"])
 # expect: text 1\.5
+# expect: images 0
 
 # %% Annotations and text
 fig, ax = plt.subplots()

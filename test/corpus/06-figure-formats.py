@@ -69,6 +69,7 @@ print(fig.dpi)
 plt.rcParams["figure.dpi"] = 100
 plt.rcParams["figure.dpi"]
 # expect: text 100
+# expect: images 0
 
 # %% Saving a figure to a PNG file (and closing it, so the cell shows nothing)
 fig, ax = plt.subplots(figsize=(4, 3))

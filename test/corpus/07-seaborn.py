@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt
 import seaborn as sns
 from sklearn.datasets import load_iris
 sns.__version__
+# expect: images 0
 
 # %% The iris measurements as a DataFrame
 bunch = load_iris(as_frame=True)

@@ -11,6 +11,7 @@ from sklearn.decomposition import PCA
 from sklearn.cluster import KMeans
 from sklearn.metrics import silhouette_score, adjusted_rand_score
 plt.style.use("seaborn-v0_8-darkgrid")
+# expect: images 0
 
 # %% Blobs with known centres
 X, labels = make_blobs(n_samples=400, centers=[[0, 0], [6, 0], [3, 5]], cluster_std=0.8, random_state=3)
@@ -132,3 +133,4 @@ km.predict(np.zeros((2, 3)))
 
 # %% Back to the default style
 plt.style.use("default")
+# expect: images 0

@@ -12,6 +12,7 @@ from statsmodels.tsa.stattools import adfuller, acf
 from statsmodels.graphics.tsaplots import plot_acf, plot_pacf
 from statsmodels.tsa.holtwinters import ExponentialSmoothing
 plt.rcParams["figure.figsize"] = (8, 3)
+# expect: images 0
 
 # %% The Mauna Loa CO2 data that ships with statsmodels (weekly, with gaps)
 co2 = sm.datasets.co2.load_pandas().data["co2"]
@@ -34,6 +35,7 @@ decomp.plot()
 seasonal = decomp.seasonal
 print(np.allclose(seasonal.iloc[:12].to_numpy(), seasonal.iloc[12:24].to_numpy()), round(seasonal.iloc[:12].sum(), 6) == 0)
 # expect: text True True
+# expect: images 0
 
 # %% Which month has the highest CO2 in the seasonal cycle?
 int(seasonal.groupby(seasonal.index.month).mean().idxmax())

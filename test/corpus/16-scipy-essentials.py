@@ -127,6 +127,7 @@ M = np.array([[4.0, 3.0], [6.0, 3.0]])
 P, L, U = linalg.lu(M)
 print(np.allclose(P @ L @ U, M), linalg.det(M))
 # expect: text True -6\.0
+# expect: images 0
 
 # %% Optimisation with bounds that make no sense
 optimize.minimize_scalar(lambda x: x ** 2, bounds=(3, 1), method="bounded")
