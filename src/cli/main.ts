@@ -8,7 +8,9 @@ import {
   createCore,
   Core,
   defaultStateDir,
+  engineReport,
   errorMessage,
+  formatEngineReport,
   InfrastructureError,
   InputError,
   InterpreterError,
@@ -52,6 +54,7 @@ Commands
   rm                                        delete the thread's container and files
   prune [--older-than-days N] [--all]       remove stopped sessions past retention
   image build                               build (or rebuild) the sandbox image
+  doctor                                    show the Docker engine in use (context, endpoint, version, runtimes)
   demo                                      run the incident-report example end to end
   bench [--quick] [--out FILE]              measure the engine against docker run/exec baselines
   mcp [--allow-thread-arg]                  serve the eight tools over MCP on stdio (--thread names its thread)
@@ -61,6 +64,8 @@ Options
   --json             print the result as JSON (a ToolOutcome)
   --audit-dir DIR    where audit.jsonl goes (default: $XDG_STATE_HOME/code-interpreter)
   --verbose          log what the core does to stderr
+  --docker-host URL  the Docker engine: unix:///path, tcp://host:2376, ssh://user@host, npipe:////./pipe/name
+                     (default: as the Docker CLI — DOCKER_HOST, DOCKER_CONTEXT, the current context, the default socket)
   --network NAME     Docker network for a new container (default: none)
   --runtime NAME     container runtime, e.g. runsc for gVisor (default: runc)
   --memory-mb N, --cpus N   resource limits for a new container (default: 2048, 1.5)
@@ -114,6 +119,7 @@ async function main(argv: string[]): Promise<number> {
       json: { type: 'boolean', default: false },
       'audit-dir': { type: 'string' },
       verbose: { type: 'boolean', default: false },
+      'docker-host': { type: 'string' },
       code: { type: 'string' },
       timeout: { type: 'string' },
       expected: { type: 'string' },
@@ -162,6 +168,7 @@ async function main(argv: string[]): Promise<number> {
     // One-shot commands gain nothing from a warm pool; it would only leave a container behind.
     poolSize: 0,
     historyDir: join(defaultStateDir(), 'history'),
+    engine: { host: values['docker-host'], hostOrigin: '--docker-host' },
   });
   const controller = new AbortController();
   process.once('SIGINT', () => {
@@ -247,6 +254,11 @@ async function main(argv: string[]): Promise<number> {
         await core.image.build(progress);
         process.stdout.write(`${core.image.tag}\n`);
         return 0;
+      case 'doctor': {
+        const report = await engineReport(core.docker);
+        process.stdout.write((values.json ? JSON.stringify(report, null, 2) : formatEngineReport(report)) + '\n');
+        return report.reachable ? 0 : 3;
+      }
       case 'demo':
         return await demo(core, ctx, progress);
       case 'bench': {

@@ -39,14 +39,34 @@ export class InfrastructureError extends InterpreterError {
 export const DOCKER_FIX =
   'Start Docker (Docker Desktop, `sudo systemctl start docker`, or Podman with its Docker-compatible socket) and try again; set DOCKER_HOST if the engine is not on the default socket.';
 
-/** Turn an error from dockerode or the socket into one that says what to do. */
-export function explainDockerError(err: unknown, doing: string): InterpreterError {
+/** Error codes that mean "nothing answered at that endpoint" (socket, TCP, TLS or SSH). */
+const UNREACHABLE = new Set(['ENOENT', 'ECONNREFUSED', 'EACCES', 'ECONNRESET', 'EPIPE', 'ETIMEDOUT', 'EHOSTUNREACH', 'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN', 'ENOTSOCK', 'ESSH', 'EPROTO']);
+
+function isTlsFailure(code: string | undefined): boolean {
+  return !!code && (/^ERR_(TLS|SSL)_/.test(code) || /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(code));
+}
+
+/**
+ * Turn an error from dockerode or the connection into one that says what to do. `engine` names
+ * the endpoint that was tried and where it came from (see sandbox/engine.ts), with its own fix.
+ */
+export function explainDockerError(err: unknown, doing: string, engine?: { where: string; fix: string }): InterpreterError {
   if (err instanceof InterpreterError) return err;
   const e = err as { code?: string; statusCode?: number; message?: string; json?: { message?: string } };
   const detail = e?.json?.message ?? e?.message ?? String(err);
-  if (e?.code === 'ENOENT' || e?.code === 'ECONNREFUSED' || e?.code === 'EACCES' || e?.code === 'ECONNRESET' || e?.code === 'EPIPE') {
-    const what = e.code === 'EACCES' ? 'Docker is not reachable: permission denied on its socket.' : 'Docker is not running or not reachable.';
-    const fix = e.code === 'EACCES' ? 'Add your user to the `docker` group (then log in again) or use rootless Docker/Podman.' : DOCKER_FIX;
+  const at = engine ? ` at ${engine.where}` : '';
+  if (isTlsFailure(e?.code)) {
+    return new InfrastructureError(
+      `Docker is not reachable${at}: the TLS handshake failed. (${doing}: ${detail})`,
+      'Check the TLS files (DOCKER_CERT_PATH with DOCKER_TLS_VERIFY=1, or the context\'s ca/cert/key): the CA must have signed the engine\'s certificate and the engine must accept the client certificate.',
+      { cause: err },
+    );
+  }
+  if (e?.code && UNREACHABLE.has(e.code)) {
+    const what = e.code === 'EACCES' ? `Docker is not reachable${at}: permission denied on its socket.` : `Docker is not running or not reachable${at}.`;
+    let fix = e.code === 'EACCES' ? 'Add your user to the `docker` group (then log in again) or use rootless Docker/Podman.' : DOCKER_FIX;
+    if (e.code === 'ESSH') fix = 'Check that `ssh HOST docker version` works without a prompt (a key in ssh-agent or ~/.ssh, the host in known_hosts, docker on the remote PATH).';
+    if (engine && e.code !== 'EACCES') fix = `${e.code === 'ESSH' ? fix : 'Start Docker (Docker Desktop, `sudo systemctl start docker`, or Podman with its Docker-compatible socket) and try again.'} ${engine.fix}`;
     return new InfrastructureError(`${what} (${doing}: ${detail})`, fix, { cause: err });
   }
   return new InfrastructureError(`Docker failed while ${doing}: ${detail}`, 'Check `docker info`; if Docker was restarted, try again.', { cause: err });

@@ -1,7 +1,9 @@
 import Dockerode from 'dockerode';
 import { PassThrough, Readable, Writable } from 'node:stream';
-import { explainDockerError } from '../errors';
+import { explainDockerError, InterpreterError } from '../errors';
 import { Logger, silentLogger } from '../log';
+import { describeEngine, EngineEndpoint, engineFix, EngineOptions, resolveEngine } from './engine';
+import { connectionFor, EngineConnection } from './transport';
 
 /** The label every container, volume and image we create carries; orphans are swept by it. */
 export const LABEL_PREFIX = 'dev.code-interpreter';
@@ -32,17 +34,51 @@ export interface ExecResult {
 
 /**
  * A narrow wrapper over dockerode: one method per Docker operation we use, each turning failures
- * into errors that say how to fix them. Docker is found the way the Docker CLI finds it
- * (DOCKER_HOST, else the default socket), so Podman's compatible socket works too.
+ * into errors that say how to fix them. The engine is found the way the Docker CLI finds it
+ * (engine.ts: setting, DOCKER_HOST, DOCKER_CONTEXT, the current context, the default socket) and
+ * may be remote: nothing here hands Docker a host path.
  */
 export class DockerClient {
-  readonly api: Dockerode;
+  private resolved?: { engine: EngineEndpoint; connection: EngineConnection; api: Dockerode } | { error: InterpreterError };
 
   constructor(
     private readonly log: Logger = silentLogger,
-    api?: Dockerode,
-  ) {
-    this.api = api ?? new Dockerode();
+    private readonly engineOptions: EngineOptions = {},
+  ) {}
+
+  /** Resolve the endpoint once; a resolution failure (an unknown context, say) is kept and thrown by every call. */
+  private connect(): { engine: EngineEndpoint; connection: EngineConnection; api: Dockerode } {
+    if (!this.resolved) {
+      try {
+        const engine = resolveEngine(this.engineOptions);
+        const connection = connectionFor(engine);
+        this.resolved = { engine, connection, api: withoutDockerEnv(() => new Dockerode(connection.options)) };
+        this.log.info(`docker: engine ${describeEngine(engine)}`);
+      } catch (err) {
+        this.resolved = { error: err instanceof InterpreterError ? err : explainDockerError(err, 'choosing the Docker engine') };
+      }
+    }
+    if ('error' in this.resolved) throw this.resolved.error;
+    return this.resolved;
+  }
+
+  /** The endpoint in use: context, URL and where the choice came from. Throws when it cannot be resolved. */
+  get engine(): EngineEndpoint {
+    return this.connect().engine;
+  }
+
+  get api(): Dockerode {
+    return this.connect().api;
+  }
+
+  /** Close idle connections to the engine (SSH processes, TLS sockets). */
+  close(): void {
+    if (this.resolved && !('error' in this.resolved)) this.resolved.connection.close();
+  }
+
+  private explain(err: unknown, doing: string): InterpreterError {
+    const engine = this.resolved && !('error' in this.resolved) ? this.resolved.engine : undefined;
+    return explainDockerError(err, doing, engine && { where: describeEngine(engine), fix: engineFix(engine) });
   }
 
   private async call<T>(doing: string, fn: () => Promise<T>): Promise<T> {
@@ -50,15 +86,19 @@ export class DockerClient {
       return await fn();
     } catch (err) {
       this.log.debug(`docker: ${doing} failed: ${(err as Error)?.message ?? err}`);
-      throw explainDockerError(err, doing);
+      throw this.explain(err, doing);
     }
+  }
+
+  version(): Promise<{ Version?: string; ApiVersion?: string; Os?: string; Arch?: string; Platform?: { Name?: string }; Components?: Array<{ Name?: string; Version?: string }> }> {
+    return this.call('reading the Docker version', () => this.api.version());
   }
 
   ping(): Promise<unknown> {
     return this.call('contacting the Docker engine', () => this.api.ping());
   }
 
-  info(): Promise<{ ServerVersion?: string; Runtimes?: Record<string, unknown>; OperatingSystem?: string }> {
+  info(): Promise<{ ServerVersion?: string; Runtimes?: Record<string, unknown>; DefaultRuntime?: string; OperatingSystem?: string; Name?: string }> {
     return this.call('reading Docker info', () => this.api.info());
   }
 
@@ -68,7 +108,7 @@ export class DockerClient {
       return true;
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode === 404) return false;
-      throw explainDockerError(err, `inspecting image ${tag}`);
+      throw this.explain(err, `inspecting image ${tag}`);
     }
   }
 
@@ -78,7 +118,7 @@ export class DockerClient {
       return true;
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode === 404) return false;
-      throw explainDockerError(err, `inspecting network ${name}`);
+      throw this.explain(err, `inspecting network ${name}`);
     }
   }
 
@@ -117,7 +157,7 @@ export class DockerClient {
       return await this.api.getVolume(name).inspect();
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode === 404) return undefined;
-      throw explainDockerError(err, `inspecting volume ${name}`);
+      throw this.explain(err, `inspecting volume ${name}`);
     }
   }
 
@@ -130,7 +170,7 @@ export class DockerClient {
       await this.api.getVolume(name).remove({ force: true });
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode === 404) return;
-      throw explainDockerError(err, `removing volume ${name}`);
+      throw this.explain(err, `removing volume ${name}`);
     }
   }
 
@@ -148,7 +188,7 @@ export class DockerClient {
       return await this.api.getContainer(nameOrId).inspect();
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode === 404) return undefined;
-      throw explainDockerError(err, `inspecting container ${nameOrId}`);
+      throw this.explain(err, `inspecting container ${nameOrId}`);
     }
   }
 
@@ -163,7 +203,7 @@ export class DockerClient {
       await this.api.getContainer(id).start();
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode === 304) return; // already running
-      throw explainDockerError(err, `starting container ${id.slice(0, 12)}`);
+      throw this.explain(err, `starting container ${id.slice(0, 12)}`);
     }
   }
 
@@ -173,7 +213,7 @@ export class DockerClient {
     } catch (err) {
       const code = (err as { statusCode?: number }).statusCode;
       if (code === 304 || code === 404) return; // already stopped or gone
-      throw explainDockerError(err, `stopping container ${id.slice(0, 12)}`);
+      throw this.explain(err, `stopping container ${id.slice(0, 12)}`);
     }
   }
 
@@ -184,7 +224,7 @@ export class DockerClient {
       const code = (err as { statusCode?: number }).statusCode;
       if (code === 404) return;
       if (code === 409 && /already in progress/.test(String((err as Error).message))) return;
-      throw explainDockerError(err, `removing container ${id.slice(0, 12)}`);
+      throw this.explain(err, `removing container ${id.slice(0, 12)}`);
     }
   }
 
@@ -200,7 +240,7 @@ export class DockerClient {
     } catch (err) {
       const code = (err as { statusCode?: number }).statusCode;
       if (code === 404 || code === 409) return;
-      throw explainDockerError(err, `killing container ${id.slice(0, 12)}`);
+      throw this.explain(err, `killing container ${id.slice(0, 12)}`);
     }
   }
 
@@ -262,6 +302,22 @@ export class DockerClient {
     return this.call(`copying ${path} out of container ${id.slice(0, 12)}`, async () => {
       return (await this.api.getContainer(id).getArchive({ path })) as unknown as Readable;
     });
+  }
+}
+
+/**
+ * docker-modem fills unset options from DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH (and throws
+ * on a malformed DOCKER_HOST) even when a setting chose another engine; the endpoint is already resolved,
+ * so build the client with those variables out of sight.
+ */
+function withoutDockerEnv<T>(build: () => T): T {
+  const names = ['DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'DOCKER_PATH_PREFIX', 'DOCKER_CLIENT_TIMEOUT'];
+  const saved = names.map((n) => [n, process.env[n]] as const);
+  for (const n of names) delete process.env[n];
+  try {
+    return build();
+  } finally {
+    for (const [n, v] of saved) if (v !== undefined) process.env[n] = v;
   }
 }
 

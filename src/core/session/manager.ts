@@ -218,5 +218,6 @@ export class SessionManager implements AsyncDisposable {
     this.idleTimers.clear();
     await this.pool?.[Symbol.asyncDispose]();
     await Promise.all(this.active.map((s) => s.detach()));
+    this.docker.close();
   }
 }
