@@ -94,6 +94,10 @@ prepare_dirs()
 from shell import make_shell, safe_str  # noqa: E402
 
 SHELL = make_shell()
+# As in Jupyter, modules next to the notebook (in /mnt/data, the working directory) are importable;
+# the kernel's own directory is not on the path (its modules are already loaded).
+KERNEL_DIR = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [""] + [p for p in sys.path if p not in ("", KERNEL_DIR)]
 import numpy  # noqa: E402,F401
 import pandas  # noqa: E402,F401
 import matplotlib.pyplot as plt  # noqa: E402
@@ -186,6 +190,18 @@ class OutputPump(threading.Thread):
             self.cond.notify_all()
 
 
+class OrderedStream(io.TextIOWrapper):
+    """sys.stdout / sys.stderr: tells the kernel which stream Python code writes to, so output
+    switching between them reaches the host in the order it was written."""
+    kernel = None
+    stream_name = None
+
+    def write(self, text):
+        if self.kernel is not None and self.kernel.last_stream != self.stream_name:
+            self.kernel.switch_stream(self.stream_name)
+        return super().write(text)
+
+
 class Kernel:
     def __init__(self, shell):
         self.shell = shell
@@ -201,6 +217,8 @@ class Kernel:
         self.last_snapshot = None           # the last execution's "after" file snapshot
         self.last_snapshot_ns = 0
         self.pump = None
+        self.std_streams = {}
+        self.last_stream = None             # the std stream Python code wrote to last
 
     # -- setup --------------------------------------------------------------------------------------
     def redirect_std_streams(self):
@@ -213,11 +231,25 @@ class Kernel:
             os.dup2(w, target)
             os.close(w)
             fds[name] = r
-            stream = io.TextIOWrapper(io.BufferedWriter(io.FileIO(target, "w", closefd=False)),
-                                      encoding="utf-8", errors="backslashreplace",
-                                      line_buffering=True)
+            stream = OrderedStream(io.BufferedWriter(io.FileIO(target, "w", closefd=False)),
+                                   encoding="utf-8", errors="backslashreplace", line_buffering=True)
+            stream.kernel, stream.stream_name = self, name
+            self.std_streams[name] = stream
             setattr(sys, name, stream)
         self.pump = OutputPump(self.channel, fds)
+
+    def switch_stream(self, name):
+        """Python code switches between stdout and stderr (a progress bar on stderr, then a print):
+        the other stream's bytes go first, as they were written (the two pipes are read apart)."""
+        last, self.last_stream = self.last_stream, name
+        if last is None or last == name or self.running_id is None:
+            return
+        with self.uninterruptible():
+            try:
+                self.std_streams[last].flush()
+            except Exception:
+                pass
+            self.pump.sync()
 
     def install_spawn_guards(self):
         def audit(event, args):
@@ -321,16 +353,28 @@ class Kernel:
                 pass
         _libc.fflush(None)  # C stdio buffers (printf from extensions)
 
-    def emit_output(self, output):
+    def emit_output(self, output, display_id=None, update=False):
         """Sends an nbformat output of the running execution, after the stream bytes written
-        before it, so the host sees them in order."""
+        before it, so the host sees them in order. `display_id`: the output belongs to a display
+        handle; `update`: it replaces that handle's outputs (update_display)."""
+        message = {"type": "output", "output": output}
+        if display_id is not None:
+            message.update(displayId=str(display_id), update=bool(update))
+        self.send_in_order(message)
+
+    def emit_clear(self, wait):
+        """clear_output(): the host drops this execution's outputs so far (with wait, when the next
+        output arrives)."""
+        self.send_in_order({"type": "clear_output", "wait": bool(wait)})
+
+    def send_in_order(self, message):
         exec_id = self.running_id
         if exec_id is None:
             return  # displayed by a leftover thread after its execution ended: dropped
         with self.uninterruptible():
             self.flush_std_streams()
             self.pump.sync()
-            self.channel.send({"type": "output", "id": exec_id, "output": output})
+            self.channel.send({**message, "id": exec_id})
 
     def run_user_code(self, code):
         """Runs one cell; returns "ok", "error" or "interrupted"."""

@@ -83,14 +83,16 @@ class SandboxDisplayHook(DisplayHook):
 
 
 class SandboxDisplayPublisher(DisplayPublisher):
-    """display() becomes `display_data`."""
+    """display() becomes `display_data`; a display handle's update() replaces it; clear_output()
+    clears the cell's outputs (the host applies both to the execution's record)."""
 
     def publish(self, data, metadata=None, source=None, *, transient=None, update=False, **kwargs):
         self.shell.kernel.emit_output({"output_type": "display_data",
-                                       "data": jsonable_bundle(data), "metadata": metadata or {}})
+                                       "data": jsonable_bundle(data), "metadata": metadata or {}},
+                                      display_id=(transient or {}).get("display_id"), update=update)
 
     def clear_output(self, wait=False):
-        pass  # outputs are an append-only list in this protocol
+        self.shell.kernel.emit_clear(wait)
 
 
 class FigureTrackingFormatter(DisplayFormatter):

@@ -407,54 +407,6 @@ async function main() {
     assert(/summary=Series/.test(text), `the chat does not show the answer: ${text.slice(0, 600)}`);
   }, { needs: [charted] });
 
-  // 3c. Notebook-style code (issue 17): %matplotlib inline, display objects, a \r progress line; a
-  // hostile HTML output and a Javascript display object run nothing in the panel.
-  await check('notebook-style code: inline chart, Markdown/LaTeX/HTML/JavaScript outputs in the panel (no script runs), the model reads them as text', async () => {
-    const n = await wb.responseCount();
-    await wb.typeChat('@interpreter run notebook-style display code');
-    await wb.waitForResponse(/E2E_ANSWER notebook/, { timeoutMs: 120_000, minIndex: n, onApprove: (t) => approvals.push(t) });
-    const req = transcript().filter((t) => t.scenario === 'notebook' && t.results && t.results.length).pop();
-    assert(req, 'the scripted model got no tool result for the notebook-style code');
-    const result = req.results[0];
-    assert(/## E2E_NB heading/.test(result.text), `the model does not read the Markdown output: ${result.text.slice(0, 800)}`);
-    assert(/E2E_\{NB\} = mc\^2/.test(result.text), `the model does not read the LaTeX source: ${result.text.slice(0, 800)}`);
-    assert(/JavaScript output, shown as code and never run\]\nwindow\.__e2eJsRan/.test(result.text), `JavaScript is not marked as code for the model: ${result.text.slice(0, 800)}`);
-    assert(/E2E_NB html/.test(result.text) && !/<script>/.test(result.text), `HTML is not given to the model as text: ${result.text.slice(0, 800)}`);
-    assert(/E2E_NB progress 100%/.test(result.text) && !/progress 50%/.test(result.text), `the \\r progress line is not collapsed: ${result.text.slice(0, 800)}`);
-    assert(result.images.filter((i) => i.png).length === 1, `expected one PNG chart for the model, got ${JSON.stringify(result.images)}`);
-    await wb.runCommand('Code Interpreter: Open Output Panel');
-    const frame = await waitFor('the output panel showing the notebook-style cell', async () => (await wb.framesWithText('E2E_NB heading'))[0] || false, { timeoutMs: 45_000, intervalMs: 1000 });
-    await frame.evaluate(() => {
-      const cells = document.querySelectorAll('section.cell');
-      cells[cells.length - 1]?.scrollIntoView();
-    });
-    await sleep(1000);
-    await wb.screenshot('06b-panel-notebook-outputs');
-    const seen = await frame.evaluate(() => {
-      const cells = [...document.querySelectorAll('section.cell')];
-      const cell = cells.reverse().find((c) => c.textContent.includes('E2E_NB heading'));
-      const outputs = cell.querySelector('.cell-outputs');
-      return {
-        heading: !!outputs.querySelector('.output-markdown h2'),
-        chart: [...outputs.querySelectorAll('img')].some((i) => i.complete && i.naturalWidth > 50),
-        latex: outputs.textContent.includes('E2E_{NB} = mc^2'),
-        jsShown: [...outputs.querySelectorAll('pre')].some((p) => p.textContent.includes('window.__e2eJsRan = true')),
-        jsRan: window.__e2eJsRan === true || document.title === 'E2E_JS_RAN',
-        htmlRan: window.__e2eHtmlRan === true,
-        hostileImg: !!outputs.querySelector('.output-html img, [onerror], script'),
-        progress: outputs.textContent.includes('E2E_NB progress 100%') && !outputs.textContent.includes('progress 50%'),
-      };
-    });
-    log(`panel, notebook-style cell: ${JSON.stringify(seen)}`);
-    assert(seen.heading, 'the Markdown output is not rendered as a heading in the panel');
-    assert(seen.chart, 'the inline chart is not shown in the panel');
-    assert(seen.latex, 'the LaTeX source is not shown in the panel');
-    assert(seen.jsShown, 'the JavaScript output is not shown as code in the panel');
-    assert(!seen.jsRan && !seen.htmlRan, 'sandbox output ran script in the panel');
-    assert(!seen.hostileImg, 'the hostile <img onerror>/<script> survived sanitising');
-    assert(seen.progress, 'the progress line is not collapsed in the panel');
-  }, { needs: [charted] });
-
   // 7. Stop interrupts a long-running cell; the session keeps working (with its variables).
   await check('Stop during a long-running cell interrupts it, and the session keeps working', async () => {
     const n = await wb.responseCount();
@@ -525,6 +477,62 @@ async function main() {
     await sleep(1000);
     await wb.screenshot('10-run-selection');
   }, { needs: [activated] });
+
+  // 3c. Notebook-style code (issue 17): %matplotlib inline, display objects, a \r progress line; a
+  // hostile HTML output and a Javascript display object run nothing in the panel.
+  await check('notebook-style code: inline chart, Markdown/LaTeX/HTML/JavaScript outputs in the panel (no script runs), the model reads them as text', async () => {
+    // In a chat of its own: the chat list is virtualised, so a long chat's response count is not reliable.
+    await control.command('workbench.action.chat.newChat');
+    await sleep(1500);
+    await control.send({
+      op: 'command',
+      command: 'workbench.action.chat.open',
+      args: [{ query: '@interpreter run notebook-style display code', modelSelector: { vendor: 'scripted-test' } }],
+    }, { wait: false });
+    await wb.waitForResponse(/E2E_ANSWER notebook/, { timeoutMs: 120_000, onApprove: (t) => approvals.push(t) });
+    await sleep(1000);
+    await wb.screenshot('11-chat-notebook-style');
+    const req = transcript().filter((t) => t.scenario === 'notebook' && t.results && t.results.length).pop();
+    assert(req, 'the scripted model got no tool result for the notebook-style code');
+    const result = req.results[0];
+    assert(/## E2E_NB heading/.test(result.text), `the model does not read the Markdown output: ${result.text.slice(0, 800)}`);
+    assert(/E2E_\{NB\} = mc\^2/.test(result.text), `the model does not read the LaTeX source: ${result.text.slice(0, 800)}`);
+    assert(/JavaScript output, shown as code and never run\]\nwindow\.__e2eJsRan/.test(result.text), `JavaScript is not marked as code for the model: ${result.text.slice(0, 800)}`);
+    assert(/E2E_NB html/.test(result.text) && !/<script>/.test(result.text), `HTML is not given to the model as text: ${result.text.slice(0, 800)}`);
+    assert(/E2E_NB progress 100%/.test(result.text) && !/progress 50%/.test(result.text), `the \\r progress line is not collapsed: ${result.text.slice(0, 800)}`);
+    assert(result.images.filter((i) => i.png).length === 1, `expected one PNG chart for the model, got ${JSON.stringify(result.images)}`);
+    await wb.runCommand('Code Interpreter: Open Output Panel');
+    const frame = await waitFor('the output panel showing the notebook-style cell', async () => (await wb.framesWithText('E2E_NB heading'))[0] || false, { timeoutMs: 45_000, intervalMs: 1000 });
+    await frame.evaluate(() => {
+      const cells = document.querySelectorAll('section.cell');
+      cells[cells.length - 1]?.scrollIntoView();
+    });
+    await sleep(1000);
+    await wb.screenshot('12-panel-notebook-outputs');
+    const seen = await frame.evaluate(() => {
+      const cells = [...document.querySelectorAll('section.cell')];
+      const cell = cells.reverse().find((c) => c.textContent.includes('E2E_NB heading'));
+      const outputs = cell.querySelector('.cell-outputs');
+      return {
+        heading: !!outputs.querySelector('.output-markdown h2'),
+        chart: [...outputs.querySelectorAll('img')].some((i) => i.complete && i.naturalWidth > 50),
+        latex: outputs.textContent.includes('E2E_{NB} = mc^2'),
+        jsShown: [...outputs.querySelectorAll('pre')].some((p) => p.textContent.includes('window.__e2eJsRan = true')),
+        jsRan: window.__e2eJsRan === true || document.title === 'E2E_JS_RAN',
+        htmlRan: window.__e2eHtmlRan === true,
+        hostileImg: !!outputs.querySelector('.output-html img, [onerror], script'),
+        progress: outputs.textContent.includes('E2E_NB progress 100%') && !outputs.textContent.includes('progress 50%'),
+      };
+    });
+    log(`panel, notebook-style cell: ${JSON.stringify(seen)}`);
+    assert(seen.heading, 'the Markdown output is not rendered as a heading in the panel');
+    assert(seen.chart, 'the inline chart is not shown in the panel');
+    assert(seen.latex, 'the LaTeX source is not shown in the panel');
+    assert(seen.jsShown, 'the JavaScript output is not shown as code in the panel');
+    assert(!seen.jsRan && !seen.htmlRan, 'sandbox output ran script in the panel');
+    assert(!seen.hostileImg, 'the hostile <img onerror>/<script> survived sanitising');
+    assert(seen.progress, 'the progress line is not collapsed in the panel');
+  }, { needs: [charted] });
 
   return { workspace, windowKey };
 }

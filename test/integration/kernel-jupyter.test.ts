@@ -182,6 +182,25 @@ class Bundle:
     assert.equal(manual.text, 'done 100%\nnext line');
   });
 
+  it('clear_output(), display handles, modules next to the notebook, stdout/stderr in write order', async () => {
+    const cell = notebook('clear-update');
+    const cleared = await cell('from IPython.display import clear_output, display\nfor epoch in range(5):\n    clear_output(wait=True)\n    print(f"epoch {epoch}")');
+    assert.equal(streams(cleared, 'stdout'), 'epoch 4\n', 'clear_output(wait=True) leaves the last state');
+    const now = await cell('print("gone")\nclear_output()\ndisplay("kept")');
+    assert.deepEqual(now.outputs.map((o) => o.output_type), ['display_data']);
+    const handle = await cell('h = display("step 1 of 2", display_id=True)\nprint("between")\nh.update("step 2 of 2")');
+    assert.deepEqual(rich(handle).map((r) => mimeText(r.data['text/plain'])), ["'step 2 of 2'"], 'update() replaces the handle\'s output in place');
+    assert.equal(handle.outputs[0].output_type, 'display_data');
+    const module = await cell('%%writefile incident_tools.py\ndef severity(p): return "P" + str(p)');
+    assert.equal(module.status, 'ok', module.text);
+    const imported = await cell('import incident_tools\nincident_tools.severity(1)');
+    assert.match(imported.text, /Out\[\d+\]: 'P1'/, `a module in /mnt/data is importable, as next to a notebook: ${imported.text}`);
+    for (let i = 0; i < 3; i++) {
+      const ordered = await cell('import sys\nfor i in range(3):\n    sys.stderr.write(f"\\rwork {i}"); sys.stderr.flush()\nsys.stderr.write("\\n")\nprint("total", 3)\nprint("warn", file=sys.stderr)');
+      assert.deepEqual(ordered.outputs.map((o) => o.output_type === 'stream' ? `${o.name}:${o.text}` : o.output_type), ['stderr:work 2\n', 'stdout:total 3\n', 'stderr:warn\n']);
+    }
+  });
+
   it('input(), ipywidgets, !cmd, %%bash, %sx and %pip end in a clear error that says what to do', async () => {
     const cell = notebook('refusals');
     const input = await cell('name = input("Service? ")');

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { applyCarriageReturns, coalesceStreams, Output } from '../../src/core/notebook/nbformat';
 import { bundleText, htmlToText } from '../../src/core/notebook/plaintext';
+import { ExecutionCollector } from '../../src/core/kernel/protocol';
 
 describe('rich outputs as text (model, terminal)', () => {
   it('prefers an informative text/plain (a DataFrame) over its HTML', () => {
@@ -32,6 +33,7 @@ describe('rich outputs as text (model, terminal)', () => {
     const html = '<style>td{color:red}</style><script>alert(1)</script><!-- c --><table><thead><tr><th></th><th>p1</th></tr></thead><tbody><tr><th>api</th><td>3&#46;0</td></tr></tbody></table>';
     assert.equal(htmlToText(html), '| p1\napi | 3.0');
     assert.equal(htmlToText('a<br>b<div>c</div>\n\n\n<p>d</p>'), 'a\nb\nc\n\nd');
+    assert.equal(htmlToText('3 &times; 4 &le; 12&nbsp;&mdash; &#x2713; &unknown;'), '3 × 4 ≤ 12 — ✓ &unknown;');
   });
 });
 
@@ -55,5 +57,27 @@ describe('carriage returns in streams', () => {
       { output_type: 'stream', name: 'stderr', text: 'step 3\ndone\n' },
       { output_type: 'stream', name: 'stdout', text: 'kept\n' },
     ]);
+  });
+});
+
+describe('clear_output and display updates in an execution record', () => {
+  const out = (text: string): Output => ({ output_type: 'display_data', data: { 'text/plain': text }, metadata: {} });
+  it('clears at once, or at the next output with wait', () => {
+    const c = new ExecutionCollector();
+    c.accept({ type: 'output', id: 'e', output: out('a') });
+    c.accept({ type: 'clear_output', id: 'e', wait: false });
+    c.accept({ type: 'output', id: 'e', output: out('b') });
+    c.accept({ type: 'clear_output', id: 'e', wait: true });
+    assert.deepEqual(c.result.outputs, [out('b')], 'wait: kept until something new comes');
+    c.accept({ type: 'output', id: 'e', output: out('c') });
+    assert.deepEqual(c.result.outputs, [out('c')]);
+  });
+  it('replaces a display handle\'s outputs in place; an unknown handle changes nothing', () => {
+    const c = new ExecutionCollector();
+    c.accept({ type: 'output', id: 'e', output: out('first'), displayId: 'h' });
+    c.accept({ type: 'output', id: 'e', output: out('between') });
+    c.accept({ type: 'output', id: 'e', output: out('second'), displayId: 'h', update: true });
+    c.accept({ type: 'output', id: 'e', output: out('elsewhere'), displayId: 'other', update: true });
+    assert.deepEqual(c.result.outputs, [out('second'), out('between')]);
   });
 });

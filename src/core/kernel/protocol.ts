@@ -17,7 +17,10 @@ export interface CgroupCounters {
 export type ContainerMessage =
   | { type: 'ready'; pid: number; python?: string; warmMs?: number; seccomp?: boolean; cgroup?: CgroupCounters }
   | { type: 'started'; pid: number; pgid: number }
-  | { type: 'output'; id: string; output: Output }
+  /** `displayId`: the output belongs to a display handle; `update`: it replaces that handle's outputs. */
+  | { type: 'output'; id: string; output: Output; displayId?: string; update?: boolean }
+  /** IPython's clear_output(): drop the execution's outputs so far (with `wait`, when the next one comes). */
+  | { type: 'clear_output'; id: string; wait: boolean }
   | { type: 'stream_gap'; id: string; name: 'stdout' | 'stderr'; omittedBytes: number }
   | {
       type: 'done';
@@ -83,6 +86,9 @@ export interface CollectedExecution {
 
 export class ExecutionCollector {
   readonly result: CollectedExecution = { outputs: [], gaps: {} };
+  /** The outputs of each display handle of this execution (update_display replaces them). */
+  private readonly displays = new Map<string, Output[]>();
+  private clearPending = false;
 
   constructor(private readonly onOutput?: (output: Output) => void) {}
 
@@ -90,8 +96,24 @@ export class ExecutionCollector {
   accept(msg: ContainerMessage): boolean {
     switch (msg.type) {
       case 'output':
+        if (msg.update && msg.displayId !== undefined) {
+          // Jupyter replaces the handle's output where it is; one shown by an earlier execution
+          // stays as that execution recorded it.
+          for (const old of this.displays.get(msg.displayId) ?? []) {
+            const at = this.result.outputs.indexOf(old);
+            if (at >= 0) this.result.outputs[at] = msg.output;
+          }
+          this.displays.set(msg.displayId, [msg.output]);
+          return false;
+        }
+        this.applyPendingClear();
         this.result.outputs.push(msg.output);
+        if (msg.displayId !== undefined) this.displays.set(msg.displayId, [...(this.displays.get(msg.displayId) ?? []), msg.output]);
         this.onOutput?.(msg.output);
+        return false;
+      case 'clear_output':
+        this.clearPending = true;
+        if (!msg.wait) this.applyPendingClear();
         return false;
       case 'stream_gap':
         this.result.gaps[msg.name] = (this.result.gaps[msg.name] ?? 0) + msg.omittedBytes;
@@ -102,6 +124,7 @@ export class ExecutionCollector {
             name: msg.name,
             text: `\n[... ${msg.omittedBytes.toLocaleString('en-US')} bytes not shown ...]\n`,
           };
+          this.applyPendingClear();
           this.result.outputs.push(marker);
           this.onOutput?.(marker);
         }
@@ -112,5 +135,11 @@ export class ExecutionCollector {
       default:
         return false;
     }
+  }
+
+  private applyPendingClear(): void {
+    if (!this.clearPending) return;
+    this.clearPending = false;
+    this.result.outputs.length = 0;
   }
 }
