@@ -2,9 +2,16 @@ import { Readable } from 'node:stream';
 import { pack } from 'tar-stream';
 import { InputError } from '../errors';
 
-/** A tar stream holding one file at `name`, owned by the sandbox user. */
+/**
+ * A tar stream holding one file at `name`, owned by the sandbox user — and its parent folders too,
+ * or Docker would create missing ones owned by root, where the sandbox's code could not write.
+ */
 export function singleFileTar(name: string, data: Buffer, mode = 0o644): Readable {
   const tar = pack();
+  const parts = name.split('/').filter(Boolean);
+  for (let i = 1; i < parts.length; i++) {
+    tar.entry({ name: `${parts.slice(0, i).join('/')}/`, type: 'directory', mode: 0o755, uid: 1000, gid: 1000, mtime: new Date() });
+  }
   tar.entry({ name, size: data.length, mode, uid: 1000, gid: 1000, mtime: new Date() }, data);
   tar.finalize();
   return tar as unknown as Readable;
