@@ -107,8 +107,7 @@ function childSocket(child: ChildProcessWithoutNullStreams, target: string): Ssh
   child.stdout.on('data', (d: Buffer) => {
     if (!socket.push(d)) child.stdout.pause();
   });
-  child.stdout.on('end', () => socket.push(null));
-  child.stdin.on('error', () => undefined); // EPIPE when ssh has gone: reported by 'exit' below
+  child.stdin.on('error', () => undefined); // EPIPE when ssh has gone: reported when it exits
   child.stderr.on('data', (d: Buffer) => {
     if (stderr.length < 4096) stderr += d.toString('utf8');
   });
@@ -116,8 +115,14 @@ function childSocket(child: ChildProcessWithoutNullStreams, target: string): Ssh
     const e = Object.assign(new Error(err.code === 'ENOENT' ? `the ssh client was not found (${err.message})` : `ssh could not start: ${err.message}`), { code: 'ESSH' });
     socket.destroy(e);
   });
-  child.on('exit', (code, signal) => {
-    if (destroyedByUs || code === 0) return;
+  // End the stream only once ssh has exited, so that a failed login (its output ends before its
+  // exit status is known) is reported with ssh's own words, not as a hang-up.
+  child.on('close', (code, signal) => {
+    if (destroyedByUs) return;
+    if (code === 0) {
+      socket.push(null);
+      return;
+    }
     const why = stderr.trim().split('\n').slice(-3).join(' ') || (signal ? `killed by ${signal}` : `exit status ${code}`);
     socket.destroy(Object.assign(new Error(`ssh to ${target} failed: ${why}`), { code: 'ESSH' }));
   });
