@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { AuditLog, errorMessage, ToolName, validateSessionPath } from '../core';
+import { AuditLog, EngineReport, errorMessage, formatEngineReport, ToolName, validateSessionPath } from '../core';
 import { exportNotebook } from '../core/notebook/export';
 import { formatBytes } from '../core/policy/truncate';
 import { Settings } from './config';
@@ -23,6 +23,8 @@ export interface CommandDeps {
   audit: () => AuditLog | undefined;
   auditFile: string;
   log: vscode.LogOutputChannel;
+  /** Resolve and ask the Docker engine (the core's engineReport). */
+  engine: () => Promise<EngineReport>;
 }
 
 /** The argument shapes commands receive: a tree node, a chat/panel link, an Explorer Uri, or nothing. */
@@ -60,12 +62,27 @@ export class Commands {
       c('exportNotebook', (arg?: Target) => this.exportNotebook(this.key(arg), true)),
       c('rebuildImage', () => this.d.setup.build(true)),
       c('showAuditLog', () => this.showAuditLog()),
+      c('showEngine', () => this.showEngine()),
       c('openOutputPanel', (arg?: Target) => this.openOutputPanel(arg)),
       c('refreshFiles', () => this.refresh()),
       c('openFile', (arg?: Target, path?: string) => this.openFile(arg, path)),
       c('saveFileAs', (arg?: Target) => this.downloadFile(arg)),
       c('deleteFile', (arg?: Target) => this.deleteFile(arg)),
     ];
+  }
+
+  /** The engine in use (context, endpoint, where it came from, version, runtimes) in the log, and a summary. */
+  async showEngine(): Promise<void> {
+    const report = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Code Interpreter: asking the Docker engine') }, () => this.d.engine());
+    this.d.log.info(formatEngineReport(report));
+    const showLog = vscode.l10n.t('Show Log');
+    const choice = report.reachable
+      ? await vscode.window.showInformationMessage(
+          vscode.l10n.t('Docker engine: {0} {1} at {2} (context "{3}").', report.product ?? 'Docker', report.version ?? '', report.endpoint ?? '', report.context ?? ''),
+          showLog,
+        )
+      : await vscode.window.showErrorMessage(report.error ?? vscode.l10n.t('The Docker engine is not reachable.'), showLog);
+    if (choice === showLog) this.d.log.show();
   }
 
   /** The thread a command acts on. */

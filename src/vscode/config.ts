@@ -6,6 +6,8 @@ import { CONTAINER_DEFAULTS, LIMITS } from '../core';
 export type ConfirmMode = 'always' | 'dataMovesOnly' | 'never';
 
 export interface Settings {
+  /** The Docker endpoint ('' = as the Docker CLI finds it: DOCKER_HOST, DOCKER_CONTEXT, the current context, the default socket). */
+  dockerHost: string;
   /** An explicit image instead of the built-in one ('' = build ours). */
   image: string;
   memoryMb: number;
@@ -36,6 +38,7 @@ function oneOf<T extends string>(value: unknown, allowed: readonly T[], fallback
 export function readSettings(): Settings {
   const c = vscode.workspace.getConfiguration(SECTION);
   return {
+    dockerHost: (c.get<string>('dockerHost') ?? '').trim(),
     image: (c.get<string>('image') ?? '').trim(),
     memoryMb: clamp(c.get('memoryMb'), 256, 262_144, CONTAINER_DEFAULTS.memoryMb),
     cpus: clamp(c.get('cpus'), 0.1, 256, CONTAINER_DEFAULTS.cpus),
@@ -56,8 +59,9 @@ export function readSettings(): Settings {
 }
 
 /** The part of the settings that shapes the core (containers and image); changing it needs a reload. */
-export function coreOptions(s: Settings): Pick<CoreOptions, 'image' | 'sandbox' | 'idleStopMinutes'> {
+export function coreOptions(s: Settings): Pick<CoreOptions, 'image' | 'sandbox' | 'idleStopMinutes' | 'engine'> {
   return {
+    engine: { host: s.dockerHost, hostOrigin: `the ${SECTION}.dockerHost setting` },
     image: s.image ? { imageOverride: s.image } : undefined,
     sandbox: { memoryMb: s.memoryMb, cpus: s.cpus, pidsLimit: s.pidsLimit, network: s.network, runtime: s.runtime },
     idleStopMinutes: s.idleStopMinutes,
@@ -65,4 +69,4 @@ export function coreOptions(s: Settings): Pick<CoreOptions, 'image' | 'sandbox' 
 }
 
 /** Settings whose change only takes effect after a window reload (they are fixed in the core). */
-export const RELOAD_SETTINGS = ['image', 'memoryMb', 'cpus', 'pidsLimit', 'network', 'runtime', 'idleStopMinutes', 'audit.enabled', 'audit.code'].map((k) => `${SECTION}.${k}`);
+export const RELOAD_SETTINGS = ['dockerHost', 'image', 'memoryMb', 'cpus', 'pidsLimit', 'network', 'runtime', 'idleStopMinutes', 'audit.enabled', 'audit.code'].map((k) => `${SECTION}.${k}`);

@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { AuditLog, Core, createCore, defaultStateDir } from '../core';
+import { AuditLog, Core, createCore, defaultStateDir, engineReport } from '../core';
 import { Commands } from './commands';
 import { coreOptions, readSettings, RELOAD_SETTINGS, SECTION } from './config';
 import { SCHEME, SessionFileSystem, SessionTreeProvider } from './files';
@@ -86,7 +86,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   }, channel);
   context.subscriptions.push(panel, vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, panel.serializer()));
 
-  commands = new Commands({ model, tools, panel, tree, fs, setup, settings: () => settings, audit: () => audit, auditFile, log: channel });
+  commands = new Commands({ model, tools, panel, tree, fs, setup, settings: () => settings, audit: () => audit, auditFile, log: channel, engine: () => engineReport(core.docker) });
   context.subscriptions.push(...commands.register());
 
   // After each execution: the tree and open editors of that session's files refresh.

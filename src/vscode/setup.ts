@@ -38,7 +38,7 @@ export class Setup {
 
   private async explainDocker(err: unknown): Promise<void> {
     const fix = err instanceof InterpreterError && err.fix ? ` ${err.fix}` : '';
-    const what = err instanceof InterpreterError ? err.message.replace(/\s*\(.*\)$/, '') : vscode.l10n.t('Docker is not running or not reachable.');
+    const what = err instanceof InterpreterError ? err.message.replace(/\s*\([^()]*\)$/, '') : vscode.l10n.t('Docker is not running or not reachable.');
     const retry = vscode.l10n.t('Retry');
     const install = vscode.l10n.t('Install Docker');
     const showLog = vscode.l10n.t('Show Log');

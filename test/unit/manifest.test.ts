@@ -62,12 +62,12 @@ describe('package.json manifest', () => {
 
   it('declares the contract settings', () => {
     const props = Object.keys(pkg.contributes.configuration.properties).map((k) => k.replace(/^codeInterpreter\./, '')).sort();
-    assert.deepEqual(props, ['audit.code', 'audit.enabled', 'confirm', 'cpus', 'idleStopMinutes', 'image', 'maxUploadMb', 'memoryMb', 'network', 'pidsLimit', 'retentionDays', 'runtime', 'pythonTimeoutSeconds', 'shellTimeoutSeconds'].sort());
+    assert.deepEqual(props, ['audit.code', 'audit.enabled', 'confirm', 'cpus', 'dockerHost', 'idleStopMinutes', 'image', 'maxUploadMb', 'memoryMb', 'network', 'pidsLimit', 'retentionDays', 'runtime', 'pythonTimeoutSeconds', 'shellTimeoutSeconds'].sort());
     const p = pkg.contributes.configuration.properties;
     assert.deepEqual(p['codeInterpreter.confirm'].enum, ['always', 'dataMovesOnly', 'never']);
     assert.deepEqual(p['codeInterpreter.audit.code'].enum, ['code', 'hash']);
     // A workspace may not loosen the sandbox: these are machine-scoped.
-    for (const k of ['network', 'runtime', 'image', 'confirm', 'memoryMb']) assert.equal(p[`codeInterpreter.${k}`].scope, 'machine', k);
+    for (const k of ['network', 'runtime', 'image', 'confirm', 'memoryMb', 'dockerHost']) assert.equal(p[`codeInterpreter.${k}`].scope, 'machine', k);
   });
 
   it('has every %key% in package.nls.json, and no unused key', () => {
