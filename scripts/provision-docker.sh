@@ -59,3 +59,7 @@ else
     log "debian:trixie-slim imported"
   fi
 fi
+
+# 3. What the remote tier needs: an sshd to reach the engine over ssh:// (started by the tests on a
+#    loopback port, never as a service) and openssl for the TLS certificates.
+apt_install openssh-server openssl
