@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { explainDockerError, InfrastructureError } from '../../src/core/errors';
 import { contextDigest, describeEngine, dockerConfigDir, engineFix, parseEngineHost, resolveEngine } from '../../src/core/sandbox/engine';
+import { sameImageRef } from '../../src/core/sandbox/image';
 import { sshArgs } from '../../src/core/sandbox/transport';
 
 const dirs: string[] = [];
@@ -181,5 +182,16 @@ describe('"not reachable" names the endpoint, where it came from, and the fix', 
     const ssh = explainDockerError(Object.assign(new Error('ssh to ssh://h failed: Permission denied (publickey).'), { code: 'ESSH' }), 'x', { where: 'ssh://h, set by DOCKER_HOST', fix: 'f' });
     assert.match(ssh.message, /not reachable at ssh:\/\/h.*Permission denied/);
     assert.match(ssh.fix ?? '', /ssh HOST docker version/);
+  });
+});
+
+describe('image references as Docker and Podman report them', () => {
+  it('treats localhost/, docker.io/library/ and an implicit :latest as the same image', () => {
+    assert.ok(sameImageRef('localhost/code-interpreter-sandbox:0123abcd', 'code-interpreter-sandbox:0123abcd'));
+    assert.ok(sameImageRef('docker.io/library/debian:trixie-slim', 'debian:trixie-slim'));
+    assert.ok(sameImageRef('python', 'docker.io/library/python:latest'));
+    assert.ok(!sameImageRef('code-interpreter-sandbox:0123abcd', 'code-interpreter-sandbox:ffff0000'));
+    assert.ok(!sameImageRef('localhost:5000/x:1', 'x:1'), 'a registry on port 5000 is another image');
+    assert.ok(!sameImageRef(undefined, 'x:1'));
   });
 });

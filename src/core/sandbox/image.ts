@@ -63,6 +63,18 @@ export function hashImageContext(dir: string, buildArgs: Record<string, string> 
   return h.digest('hex').slice(0, 16);
 }
 
+/**
+ * The same image reference as Docker and Podman spell it: Podman reports a local image as
+ * `localhost/name:tag` and a Hub image as `docker.io/library/name:tag` where Docker says `name:tag`.
+ */
+export function sameImageRef(a: string | undefined, b: string | undefined): boolean {
+  const norm = (r: string) => {
+    const withTag = /:[^/]+$/.test(r) || r.includes('@') ? r : `${r}:latest`;
+    return withTag.replace(/^(localhost|docker\.io)\//, '').replace(/^library\//, '');
+  };
+  return a !== undefined && b !== undefined && norm(a) === norm(b);
+}
+
 /** Builds the sandbox image once per content hash, so it is rebuilt exactly when it changes. */
 export class SandboxImage {
   private readonly contextDir: string;

@@ -11,7 +11,7 @@ import { DATA_DIR } from '../policy/paths';
 import { readSingleFileFromTar, singleFileTar } from '../sandbox/archive';
 import { DockerClient } from '../sandbox/docker';
 import { HELPER, runHelper } from '../sandbox/helper';
-import { SandboxImage } from '../sandbox/image';
+import { sameImageRef, SandboxImage } from '../sandbox/image';
 import { containerSpec, SandboxConfig } from '../sandbox/spec';
 import { HistoryStore } from '../notebook/history';
 import { LABELS, SessionNames, sessionLabels } from './naming';
@@ -154,7 +154,7 @@ export class Session extends EventEmitter implements AsyncDisposable {
       return existing.Id;
     }
     this.state = 'starting';
-    if (existing && existing.Config?.Image !== image) {
+    if (existing && !sameImageRef(existing.Config?.Image, image)) {
       this.log.info(`session ${this.names.container}: image changed, recreating the container on the same volume`);
       await docker.removeContainer(existing.Id);
     } else if (existing) {
