@@ -12,6 +12,7 @@ without ZMQ, a frontend or a way to start processes.
 - `import ipywidgets` says widgets need a notebook frontend.
 """
 
+import base64
 import builtins
 import getpass
 import importlib.abc
@@ -62,7 +63,6 @@ def safe_str(value):
 
 def jsonable_bundle(data):
     """Mime bundles may carry bytes (PNG/JPEG formatters): nbformat wants them base64-encoded."""
-    import base64
     return {mime: base64.b64encode(value).decode("ascii") if isinstance(value, bytes) else value
             for mime, value in (data or {}).items()}
 

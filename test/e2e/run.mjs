@@ -224,6 +224,12 @@ async function main() {
 
   const started = 'code-server 4.139.1 starts on 127.0.0.1';
   let control;
+  /** Sends a request in a fresh chat thread, with the scripted model selected. */
+  const askInNewChat = async (query) => {
+    await control.command('workbench.action.chat.newChat');
+    await sleep(1500);
+    await control.send({ op: 'command', command: 'workbench.action.chat.open', args: [{ query, modelSelector: { vendor: 'scripted-test' } }] }, { wait: false });
+  };
   await check('the workbench loads in Chromium', async () => {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
     const context = await browser.newContext({ viewport: { width: 1680, height: 1050 } });
@@ -444,13 +450,7 @@ async function main() {
 
   // 3b. A new thread has its own session: none of the first thread's variables or files.
   await check('a request in a new chat thread does not see the first thread\'s variables or files', async () => {
-    await control.command('workbench.action.chat.newChat');
-    await sleep(1500);
-    await control.send({
-      op: 'command',
-      command: 'workbench.action.chat.open',
-      args: [{ query: '@interpreter recall the summary variable and list the files', modelSelector: { vendor: 'scripted-test' } }],
-    }, { wait: false });
+    await askInNewChat('@interpreter recall the summary variable and list the files');
     const text = await wb.waitForResponse(/E2E_ANSWER recall/, { timeoutMs: 120_000, onApprove: (t) => approvals.push(t) });
     await wb.screenshot('09-chat-new-thread');
     assert(/NameError/.test(text), `the new thread sees "summary": ${text.slice(0, 600)}`);
@@ -482,13 +482,7 @@ async function main() {
   // hostile HTML output and a Javascript display object run nothing in the panel.
   await check('notebook-style code: inline chart, Markdown/LaTeX/HTML/JavaScript outputs in the panel (no script runs), the model reads them as text', async () => {
     // In a chat of its own: the chat list is virtualised, so a long chat's response count is not reliable.
-    await control.command('workbench.action.chat.newChat');
-    await sleep(1500);
-    await control.send({
-      op: 'command',
-      command: 'workbench.action.chat.open',
-      args: [{ query: '@interpreter run notebook-style display code', modelSelector: { vendor: 'scripted-test' } }],
-    }, { wait: false });
+    await askInNewChat('@interpreter run notebook-style display code');
     await wb.waitForResponse(/E2E_ANSWER notebook/, { timeoutMs: 120_000, onApprove: (t) => approvals.push(t) });
     await sleep(1000);
     await wb.screenshot('11-chat-notebook-style');

@@ -7,7 +7,8 @@ import { MimeBundle, mimeText } from './nbformat';
 /** IPython's default repr (`<IPython.core.display.HTML object>`, `<__main__.Report at 0x7f…>`) says nothing. */
 const DEFAULT_REPR = /^<[\w.]+( object)?( at 0x[0-9a-f]+)?>$/;
 
-const IMAGE_MIMES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'];
+/** The picture formats a tool result attaches as image parts (what vision models take). */
+export const ATTACHED_IMAGE_MIMES = ['image/png', 'image/jpeg'] as const;
 
 /** What the reader gets for a bundle whose picture it can't see (no PNG/JPEG beside it). */
 const NOT_ATTACHED: Record<string, string> = {
@@ -18,9 +19,9 @@ const NOT_ATTACHED: Record<string, string> = {
   'application/vnd.jupyter.widget-view+json': '[an interactive widget: it needs a notebook frontend, which the sandbox does not have]',
 };
 
-/** Does the bundle carry a picture (attached to tool results as an image part)? */
+/** Does the bundle carry a picture that is attached to tool results as an image part? */
 export function hasImage(data: MimeBundle): boolean {
-  return IMAGE_MIMES.some((m) => data[m] !== undefined);
+  return ATTACHED_IMAGE_MIMES.some((m) => data[m] !== undefined);
 }
 
 /**

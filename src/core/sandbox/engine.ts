@@ -93,24 +93,12 @@ export function parseEngineHost(host: string, origin: string): EngineAddress {
     case 'tcp':
     case 'http':
     case 'https': {
-      let url: URL;
-      try {
-        url = new URL(`http://${rest}`);
-      } catch {
-        throw bad('the host cannot be parsed');
-      }
-      if (!url.hostname) throw bad('it names no host');
+      const url = parseHostUrl('http', rest, bad);
       if (url.pathname !== '/' && url.pathname !== '') throw bad('a path prefix is not supported');
       return { protocol: 'tcp', host: url.hostname.replace(/^\[(.*)\]$/, '$1'), port: url.port ? Number(url.port) : 0 };
     }
     case 'ssh': {
-      let url: URL;
-      try {
-        url = new URL(`ssh://${rest}`);
-      } catch {
-        throw bad('the host cannot be parsed');
-      }
-      if (!url.hostname) throw bad('it names no host');
+      const url = parseHostUrl('ssh', rest, bad);
       if (url.password) throw bad('a password in the URL is not supported (use a key or ssh-agent)');
       if (url.pathname && url.pathname !== '/') throw bad('a path is not supported');
       return {
@@ -123,6 +111,18 @@ export function parseEngineHost(host: string, origin: string): EngineAddress {
     default:
       throw bad(`the scheme '${scheme}' is not one the Docker client speaks`);
   }
+}
+
+/** `scheme://rest` as a URL that names a host (a bad one is refused with `bad`'s message). */
+function parseHostUrl(scheme: string, rest: string, bad: (why: string) => Error): URL {
+  let url: URL;
+  try {
+    url = new URL(`${scheme}://${rest}`);
+  } catch {
+    throw bad('the host cannot be parsed');
+  }
+  if (!url.hostname) throw bad('it names no host');
+  return url;
 }
 
 function readIfExists(path: string): Buffer | undefined {

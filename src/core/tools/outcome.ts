@@ -1,5 +1,5 @@
 import { ExecutionRecord, ExecutionStatus, mimeText, Output, streamText } from '../notebook/nbformat';
-import { bundleText } from '../notebook/plaintext';
+import { ATTACHED_IMAGE_MIMES, bundleText, hasImage } from '../notebook/plaintext';
 import { LIMITS } from '../policy/limits';
 import { formatBytes, truncateMiddle } from '../policy/truncate';
 import { ExecutionResult } from '../session/session';
@@ -60,7 +60,7 @@ export function imagesOf(outputs: readonly Output[]): ToolImage[] {
   const images: ToolImage[] = [];
   for (const o of outputs) {
     if (o.output_type !== 'display_data' && o.output_type !== 'execute_result') continue;
-    for (const mime of ['image/png', 'image/jpeg'] as const) {
+    for (const mime of ATTACHED_IMAGE_MIMES) {
       const value = o.data[mime];
       if (value !== undefined) {
         images.push({ mimeType: mime, data: mimeText(value).replace(/\s+/g, '') });
@@ -90,8 +90,7 @@ export function describeExecution(tool: string, result: ExecutionResult, timeout
   let imageCount = 0;
   for (const o of record.outputs) {
     if (o.output_type === 'execute_result' || o.output_type === 'display_data') {
-      const isImage = o.data['image/png'] !== undefined || o.data['image/jpeg'] !== undefined;
-      if (isImage) {
+      if (hasImage(o.data)) {
         imageCount++;
         lines.push(`[image ${imageCount}: a chart/picture is attached to this result]`);
       } else {
