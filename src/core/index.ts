@@ -1,4 +1,5 @@
 /** The core's public surface: one call builds the services every adapter (CLI, VS Code, MCP) uses. */
+import { EnvironmentImage, EnvironmentImageOptions } from './environment/image';
 import { Logger, silentLogger } from './log';
 import { DockerClient } from './sandbox/docker';
 import { EngineOptions } from './sandbox/engine';
@@ -19,11 +20,16 @@ export interface CoreOptions {
   historyDir?: string;
   /** Which Docker engine: an explicit host (setting, --docker-host) ahead of the Docker CLI's own order. */
   engine?: EngineOptions;
+  /** The workspace's environment (apt.txt, requirements.txt, wheels/); none: the built-in image. */
+  environment?: EnvironmentImageOptions;
 }
 
 export interface Core {
   docker: DockerClient;
+  /** The built-in sandbox image. */
   image: SandboxImage;
+  /** What sessions run on: the workspace's environment derived from `image`, or `image` itself. */
+  environment: EnvironmentImage;
   manager: SessionManager;
 }
 
@@ -31,8 +37,9 @@ export function createCore(options: CoreOptions = {}): Core {
   const log = options.log ?? silentLogger;
   const docker = new DockerClient(log, options.engine);
   const image = new SandboxImage(docker, options.image, log);
-  const manager = new SessionManager({ docker, image, config: options.sandbox, idleStopMinutes: options.idleStopMinutes, poolSize: options.poolSize, watchdogSeconds: options.watchdogSeconds, historyDir: options.historyDir, log });
-  return { docker, image, manager };
+  const environment = new EnvironmentImage(docker, image, options.environment, log);
+  const manager = new SessionManager({ docker, image: environment, config: options.sandbox, idleStopMinutes: options.idleStopMinutes, poolSize: options.poolSize, watchdogSeconds: options.watchdogSeconds, historyDir: options.historyDir, log });
+  return { docker, image, environment, manager };
 }
 
 export * from './errors';
@@ -50,6 +57,12 @@ export type { EngineEndpoint, EngineOptions, EngineSource } from './sandbox/engi
 export { engineReport, formatEngineReport } from './sandbox/doctor';
 export type { EngineReport } from './sandbox/doctor';
 export { SandboxImage, hashImageContext } from './sandbox/image';
+export type { ImageSource } from './sandbox/image';
+export { EnvironmentImage, ENV_REPOSITORY } from './environment/image';
+export type { EnvironmentHooks, EnvironmentImageOptions, EnvironmentStatus } from './environment/image';
+export { EnvironmentError } from './environment/build';
+export { describePlan, ENV_DIR_NAME, ENV_FILES, readEnvironment } from './environment/spec';
+export type { EnvironmentSpec } from './environment/spec';
 export type { SandboxConfig } from './sandbox/spec';
 export { SessionManager } from './session/manager';
 export type { SessionSummary } from './session/manager';

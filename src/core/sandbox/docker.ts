@@ -4,6 +4,7 @@ import { explainDockerError, InterpreterError } from '../errors';
 import { Logger, silentLogger } from '../log';
 import { describeEngine, EngineEndpoint, engineFix, EngineOptions, resolveEngine } from './engine';
 import { connectionFor, EngineConnection } from './transport';
+import { SANDBOX_USER } from './spec';
 
 /** The label every container, volume and image we create carries; orphans are swept by it. */
 export const LABEL_PREFIX = 'dev.code-interpreter';
@@ -149,6 +150,44 @@ export class DockerClient {
           onEvent,
         );
       });
+    });
+  }
+
+  /** Images carrying all the given labels (`key=value`), newest first. */
+  async listImages(labels: string[]): Promise<Dockerode.ImageInfo[]> {
+    const images = await this.call('listing images', () => this.api.listImages({ filters: { label: labels } }));
+    return images.sort((a, b) => b.Created - a.Created);
+  }
+
+  /**
+   * Run a command to completion in a throwaway container of `image` (no network, read-only root,
+   * no capabilities, the sandbox user) and return its output; the container is always removed.
+   */
+  async runOnce(image: string, cmd: string[], labels: Record<string, string>, maxBytes = 16 * 1024 * 1024): Promise<ExecResult> {
+    return this.call(`running ${cmd[0]} in a throwaway container of ${image}`, async () => {
+      const container = await this.api.createContainer({
+        Image: image,
+        Cmd: cmd,
+        User: SANDBOX_USER,
+        Labels: { [MANAGED_LABEL]: 'true', ...labels },
+        NetworkDisabled: true,
+        HostConfig: { NetworkMode: 'none', ReadonlyRootfs: true, CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges:true'], Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=64m' }, PidsLimit: 64 },
+      });
+      try {
+        const stream = (await container.attach({ stream: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream;
+        const stdout = new PassThrough();
+        const stderr = new PassThrough();
+        this.api.modem.demuxStream(stream, stdout, stderr);
+        stream.on('end', () => {
+          stdout.end();
+          stderr.end();
+        });
+        await container.start();
+        const [out, err, waited] = await Promise.all([collect(stdout, maxBytes), collect(stderr, maxBytes), container.wait() as Promise<{ StatusCode?: number }>]);
+        return { exitCode: waited.StatusCode ?? null, stdout: out, stderr: err };
+      } finally {
+        await container.remove({ force: true }).catch(() => undefined);
+      }
     });
   }
 

@@ -75,9 +75,23 @@ export function sameImageRef(a: string | undefined, b: string | undefined): bool
   return a !== undefined && b !== undefined && norm(a) === norm(b);
 }
 
+/** Where sessions get their image from: the built-in image, or a workspace environment derived from it. */
+export interface ImageSource {
+  /** The tag the current definition builds to. */
+  readonly tag: string;
+  /** The tag containers start from, built first when needed. */
+  ensure(onProgress?: BuildProgress): Promise<string>;
+  exists(): Promise<boolean>;
+  /** The tag of the last successful ensure, while still current (undefined: call ensure). */
+  readonly resolved: string | undefined;
+  /** Why containers run on another image than the declared one, when they do. */
+  note(): string | undefined;
+}
+
 /** Builds the sandbox image once per content hash, so it is rebuilt exactly when it changes. */
-export class SandboxImage {
+export class SandboxImage implements ImageSource {
   private readonly contextDir: string;
+  resolved: string | undefined;
   private readonly buildArgs: Record<string, string>;
   readonly tag: string;
   private pending?: Promise<string>;
@@ -94,7 +108,7 @@ export class SandboxImage {
 
   /** The image tag, building the image first when it does not exist yet. */
   ensure(onProgress?: BuildProgress): Promise<string> {
-    this.pending ??= this.ensureOnce(onProgress).catch((err) => {
+    this.pending ??= this.ensureOnce(onProgress).then((tag) => (this.resolved = tag)).catch((err) => {
       this.pending = undefined;
       throw err;
     });
@@ -103,6 +117,10 @@ export class SandboxImage {
 
   async exists(): Promise<boolean> {
     return this.docker.imageExists(this.tag);
+  }
+
+  note(): undefined {
+    return undefined;
   }
 
   private async ensureOnce(onProgress?: BuildProgress): Promise<string> {

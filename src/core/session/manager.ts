@@ -2,7 +2,7 @@ import { Logger, silentLogger } from '../log';
 import { HistoryStore } from '../notebook/history';
 import { CONTAINER_DEFAULTS, LIMITS } from '../policy/limits';
 import { DockerClient } from '../sandbox/docker';
-import { SandboxImage } from '../sandbox/image';
+import { ImageSource } from '../sandbox/image';
 import { DEFAULT_SANDBOX_CONFIG, SandboxConfig } from '../sandbox/spec';
 import { hashFromContainerName, LABELS, sessionNames } from './naming';
 import { WarmPool } from './pool';
@@ -13,7 +13,7 @@ const POOL_WATCHDOG_SECONDS = 120;
 
 export interface SessionManagerOptions {
   docker: DockerClient;
-  image: SandboxImage;
+  image: ImageSource;
   config?: Partial<SandboxConfig>;
   /** Stop a session's container after this many idle minutes (0: never). Its volume is kept. */
   idleStopMinutes?: number;
@@ -50,7 +50,7 @@ export class SessionManager implements AsyncDisposable {
   private readonly idleTimers = new Map<string, NodeJS.Timeout>();
   readonly config: SandboxConfig;
   readonly docker: DockerClient;
-  readonly image: SandboxImage;
+  readonly image: ImageSource;
   readonly log: Logger;
   private readonly idleMs: number;
   /** The in-container watchdog's limit: a while after the host's own idle stop would have fired. */

@@ -2,7 +2,7 @@ import { v4 as uuid } from 'uuid';
 import { KernelClient } from '../kernel/client';
 import { Logger } from '../log';
 import { DockerClient } from '../sandbox/docker';
-import { SandboxImage } from '../sandbox/image';
+import { ImageSource } from '../sandbox/image';
 import { containerSpec, SandboxConfig } from '../sandbox/spec';
 import { LABELS, POOL_PREFIX, poolLabels } from './naming';
 
@@ -12,11 +12,13 @@ export interface PoolEntry {
   name: string;
   volume: string;
   kernel: KernelClient;
+  /** The image it was started from: a claim only takes entries of the image sessions use now. */
+  image: string;
 }
 
 export interface PoolDeps {
   docker: DockerClient;
-  image: SandboxImage;
+  image: ImageSource;
   config: SandboxConfig;
   log: Logger;
   watchdogSeconds: number;
@@ -89,10 +91,11 @@ export class WarmPool implements AsyncDisposable {
   }
 
   /** A ready entry, or undefined (the caller starts a container itself). Triggers a refill. */
-  take(): PoolEntry | undefined {
+  take(image: string): PoolEntry | undefined {
     let entry: PoolEntry | undefined;
     while ((entry = this.ready.shift())) {
-      if (entry.kernel.alive) break;
+      if (entry.kernel.alive && entry.image === image) break;
+      // Dead, or started from an image no longer in use (the workspace's environment changed).
       void this.track(this.discard(entry));
     }
     setTimeout(() => this.fill(), REFILL_DELAY_MS).unref();
@@ -125,7 +128,7 @@ export class WarmPool implements AsyncDisposable {
     try {
       await docker.startContainer(containerId);
       const kernel = await KernelClient.start(docker, containerId, this.deps.log);
-      return { containerId, name, volume, kernel };
+      return { containerId, name, volume, kernel, image };
     } catch (err) {
       await docker.removeContainer(containerId).catch(() => undefined);
       await docker.removeVolume(volume).catch(() => undefined);

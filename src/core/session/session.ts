@@ -11,7 +11,7 @@ import { DATA_DIR } from '../policy/paths';
 import { readSingleFileFromTar, singleFileTar } from '../sandbox/archive';
 import { DockerClient } from '../sandbox/docker';
 import { HELPER, runHelper } from '../sandbox/helper';
-import { sameImageRef, SandboxImage } from '../sandbox/image';
+import { ImageSource, sameImageRef } from '../sandbox/image';
 import { containerSpec, SandboxConfig } from '../sandbox/spec';
 import { HistoryStore } from '../notebook/history';
 import { LABELS, SessionNames, sessionLabels } from './naming';
@@ -20,7 +20,7 @@ import { FileEntry, PdfInfo, ReadResult, ResolveResult, SearchResult } from './f
 
 export interface SessionDeps {
   docker: DockerClient;
-  image: SandboxImage;
+  image: ImageSource;
   config: SandboxConfig;
   log?: Logger;
   /** Called whenever the session is used (the manager's idle clock). */
@@ -67,6 +67,8 @@ export class Session extends EventEmitter implements AsyncDisposable {
   readonly history: ExecutionRecord[] = [];
   lastUsed = Date.now();
   private containerId?: string;
+  /** The image the container was started from (compared with the image in use on every call). */
+  private containerImage?: string;
   private ensuring?: Promise<string>;
   private kernel?: KernelClient;
   private queue: Promise<unknown> = Promise.resolve();
@@ -74,6 +76,8 @@ export class Session extends EventEmitter implements AsyncDisposable {
   private busyCount = 0;
   /** Something to tell the caller at the next execution (e.g. the kernel was restarted). */
   private pendingNote?: string;
+  /** Why this thread runs on another image than its workspace declares (told once per image). */
+  private imageNote?: string;
   private readonly log: Logger;
 
   constructor(
@@ -133,7 +137,8 @@ export class Session extends EventEmitter implements AsyncDisposable {
   /** The running container's id, creating and starting the container (and volume) as needed. */
   ensureContainer(): Promise<string> {
     // A live kernel means a live container: skip the round trip to Docker on the hot path.
-    if (this.kernel?.alive && this.containerId) return Promise.resolve(this.containerId);
+    // The image is compared too: a rebuilt environment moves the thread on its next call.
+    if (this.kernel?.alive && this.containerId && this.containerImage === this.deps.image.resolved) return Promise.resolve(this.containerId);
     // Concurrent callers (a file listing while code starts) share one attempt.
     this.ensuring ??= this.ensureContainerOnce().finally(() => (this.ensuring = undefined));
     return this.ensuring;
@@ -142,7 +147,21 @@ export class Session extends EventEmitter implements AsyncDisposable {
   private async ensureContainerOnce(): Promise<string> {
     const { docker } = this.deps;
     const image = await this.deps.image.ensure();
-    const existing = await docker.inspectContainer(this.names.container);
+    let existing = await docker.inspectContainer(this.names.container);
+    if (existing && !sameImageRef(existing.Config?.Image, image)) {
+      // The workspace's environment was (re)built or changed: same volume, new image.
+      this.log.info(`session ${this.names.container}: image changed (${existing.Config?.Image} → ${image}), recreating the container on the same volume`);
+      if (existing.State?.Running || this.containerId) {
+        this.pendingNote = `The sandbox environment changed, so this thread moved to the image ${image}; ${LOST_VARIABLES}`;
+      }
+      await this.kernel?.shutdown().catch(() => undefined);
+      this.kernel = undefined;
+      await docker.removeContainer(existing.Id);
+      existing = undefined;
+      this.containerId = undefined;
+    }
+    if (this.containerImage !== image) this.imageNote = this.deps.image.note();
+    this.containerImage = image;
     if (existing?.State?.Running) {
       this.id ??= existing.Config?.Labels?.[LABELS.session] ?? (await this.findVolume())?.sessionId;
       if (this.containerId !== existing.Id) {
@@ -154,10 +173,7 @@ export class Session extends EventEmitter implements AsyncDisposable {
       return existing.Id;
     }
     this.state = 'starting';
-    if (existing && !sameImageRef(existing.Config?.Image, image)) {
-      this.log.info(`session ${this.names.container}: image changed, recreating the container on the same volume`);
-      await docker.removeContainer(existing.Id);
-    } else if (existing) {
+    if (existing) {
       this.log.info(`session ${this.names.container}: starting the stopped container`);
       await docker.startContainer(existing.Id);
       this.id ??= existing.Config?.Labels?.[LABELS.session] ?? (await this.findVolume())?.sessionId;
@@ -205,7 +221,7 @@ export class Session extends EventEmitter implements AsyncDisposable {
 
   /** Take a warm container for a brand-new thread: rename it, and record its volume in a link volume. */
   private async claimFromPool(): Promise<string | undefined> {
-    const entry = this.deps.pool?.take();
+    const entry = this.deps.pool?.take(this.containerImage ?? '');
     if (!entry) return undefined;
     const { docker } = this.deps;
     try {
@@ -243,7 +259,9 @@ export class Session extends EventEmitter implements AsyncDisposable {
 
   private takeNote(notes: string[]): void {
     if (this.pendingNote) notes.push(this.pendingNote);
+    if (this.imageNote) notes.push(this.imageNote);
     this.pendingNote = undefined;
+    this.imageNote = undefined;
   }
 
   /** Interrupt whatever runs now (Python or shell). */
