@@ -1,14 +1,16 @@
 #!/usr/bin/env node
 /** `code-interpreter`: the core, headless. Every command takes --thread ID and --json. */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
   AuditLog,
   createCore,
   Core,
   defaultStateDir,
+  describePlan,
   engineReport,
+  ENV_DIR_NAME,
   errorMessage,
   formatEngineReport,
   InfrastructureError,
@@ -53,7 +55,10 @@ Commands
   stop                                      stop the thread's container (files kept)
   rm                                        delete the thread's container and files
   prune [--older-than-days N] [--all]       remove stopped sessions past retention
-  image build                               build (or rebuild) the sandbox image
+  image build                               build (or rebuild) the built-in sandbox image
+  env show | build | freeze [FILE]          the workspace environment (.code-interpreter/ in the current
+                                            folder, or --env DIR): what it installs, build it, or write the
+                                            exact package list (Debian and Python) to FILE or stdout
   doctor                                    show the Docker engine in use (context, endpoint, version, runtimes)
   demo                                      run the incident-report example end to end
   bench [--quick] [--out FILE]              measure the engine against docker run/exec baselines
@@ -64,6 +69,7 @@ Options
   --json             print the result as JSON (a ToolOutcome)
   --audit-dir DIR    where audit.jsonl goes (default: $XDG_STATE_HOME/code-interpreter)
   --verbose          log what the core does to stderr
+  --env DIR          the environment folder (apt.txt, requirements.txt, wheels/; default ./.code-interpreter)
   --docker-host URL  the Docker engine: unix:///path, tcp://host:2376, ssh://user@host, npipe:////./pipe/name
                      (default: as the Docker CLI — DOCKER_HOST, DOCKER_CONTEXT, the current context, the default socket)
   --network NAME     Docker network for a new container (default: none)
@@ -120,6 +126,7 @@ async function main(argv: string[]): Promise<number> {
       'audit-dir': { type: 'string' },
       verbose: { type: 'boolean', default: false },
       'docker-host': { type: 'string' },
+      env: { type: 'string' },
       code: { type: 'string' },
       timeout: { type: 'string' },
       expected: { type: 'string' },
@@ -169,6 +176,7 @@ async function main(argv: string[]): Promise<number> {
     poolSize: 0,
     historyDir: join(defaultStateDir(), 'history'),
     engine: { host: values['docker-host'], hostOrigin: '--docker-host' },
+    environment: { dir: resolve(values.env ?? join(process.cwd(), ENV_DIR_NAME)), autoReload: true },
   });
   const controller = new AbortController();
   process.once('SIGINT', () => {
@@ -204,13 +212,13 @@ async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'exec':
-        await core.image.ensure(progress);
+        await core.environment.ensure(progress);
         return finish(await executePythonCode({ pythonCode: await codeArg(), timeoutSeconds: num(values.timeout, 'timeout') }, ctx), live);
       case 'shell':
-        await core.image.ensure(progress);
+        await core.environment.ensure(progress);
         return finish(await runShellCommand({ command: args.join(' '), timeoutSeconds: num(values.timeout, 'timeout') }, ctx), live);
       case 'pdf':
-        await core.image.ensure(progress);
+        await core.environment.ensure(progress);
         return finish(
           await generatePdfReport(
             { pythonCode: await codeArg(), expectedOutputFilename: values.expected!, saveAsFilename: values['save-as'] ?? values.expected!, timeoutSeconds: num(values.timeout, 'timeout') },
@@ -254,6 +262,8 @@ async function main(argv: string[]): Promise<number> {
         await core.image.build(progress);
         process.stdout.write(`${core.image.tag}\n`);
         return 0;
+      case 'env':
+        return await environment(core, args, values.json!, progress);
       case 'doctor': {
         const report = await engineReport(core.docker);
         process.stdout.write((values.json ? JSON.stringify(report, null, 2) : formatEngineReport(report)) + '\n');
@@ -268,12 +278,53 @@ async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'mcp':
-        return await runMcpServer({ core, thread: values.thread!, allowThreadArg: values['allow-thread-arg'], audit: ctx.audit, log: stderrLogger(values.verbose!) });
+        return await runMcpServer({ core, envDir: values.env && resolve(values.env), thread: values.thread!, allowThreadArg: values['allow-thread-arg'], audit: ctx.audit, log: stderrLogger(values.verbose!) });
       default:
         throw new InputError(`Unknown command '${command}'.`, 'Run code-interpreter --help.');
     }
   } finally {
     await core.manager[Symbol.asyncDispose]();
+  }
+}
+
+/** `env show | build | freeze [FILE]`: the workspace environment the sessions of this folder run on. */
+async function environment(core: Core, args: string[], json: boolean, progress: (l: string) => void): Promise<number> {
+  const env = core.environment;
+  const status = env.status;
+  if (status.state === 'failed' && !env.declared) throw status.error; // a malformed line: say which
+  switch (args[0]) {
+    case 'show': {
+      const built = await env.exists().catch(() => false);
+      const spec = env.declared;
+      if (json) {
+        process.stdout.write(JSON.stringify({ dir: env.dir, tag: env.tag, built, base: core.image.tag, apt: spec?.apt, requirements: spec?.requirements, wheels: spec?.wheels.map((w) => ({ name: w.name, bytes: w.bytes })) }, null, 2) + '\n');
+        return 0;
+      }
+      if (!spec) {
+        process.stdout.write(`No environment in ${env.dir} (no apt.txt, requirements.txt or wheels/): sessions run on the built-in image ${core.image.tag}.\n`);
+        return 0;
+      }
+      process.stdout.write(`Environment ${env.dir}\n${describePlan(spec).map((l) => `  ${l}`).join('\n')}\nImage ${env.tag} (${built ? 'built' : 'not built yet: code-interpreter env build'}), derived from ${core.image.tag}\n`);
+      return 0;
+    }
+    case 'build':
+      await core.docker.ping();
+      process.stdout.write(`${await env.build(progress)}\n`);
+      return 0;
+    case 'freeze': {
+      await core.docker.ping();
+      const tag = await env.ensure(progress);
+      if (env.status.state === 'failed') throw env.status.error; // not the fallback's packages
+      const lines = await env.freeze(tag);
+      const text = lines.join('\n') + '\n';
+      if (args[1]) {
+        await writeFile(args[1], text);
+        process.stderr.write(`Wrote ${lines.length} packages of ${tag} to ${args[1]}.\n`);
+      } else process.stdout.write(text);
+      return 0;
+    }
+    default:
+      throw new InputError(`Unknown env command '${args[0] ?? ''}'.`, 'Use: code-interpreter env show | env build | env freeze [FILE]');
   }
 }
 

@@ -63,6 +63,8 @@ export type { EnvironmentHooks, EnvironmentImageOptions, EnvironmentStatus } fro
 export { EnvironmentError } from './environment/build';
 export { describePlan, ENV_DIR_NAME, ENV_FILES, readEnvironment } from './environment/spec';
 export type { EnvironmentSpec } from './environment/spec';
+export { exportNotebook, toNotebook } from './notebook/export';
+export type { NotebookEnvironment } from './notebook/export';
 export type { SandboxConfig } from './sandbox/spec';
 export { SessionManager } from './session/manager';
 export type { SessionSummary } from './session/manager';

@@ -4,6 +4,7 @@
  * the client's roots. Imports only the core and the MCP SDK; nothing but protocol messages go to
  * stdout (logs go to stderr).
  */
+import { join } from 'node:path';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import {
@@ -19,6 +20,7 @@ import {
 import {
   AuditLog,
   Core,
+  ENV_DIR_NAME,
   errorMessage,
   HostFiles,
   InfrastructureError,
@@ -57,6 +59,8 @@ export interface McpServerOptions {
   audit?: AuditLog;
   /** Host folder used when the client declares no roots capability (default: process.cwd()). */
   cwd?: string;
+  /** The environment folder (--env); default: `.code-interpreter` in the client's first root. */
+  envDir?: string;
   log?: Logger;
 }
 
@@ -147,6 +151,16 @@ export function createMcpServer(options: McpServerOptions): CodeInterpreterMcpSe
   );
   const roots = new HostRoots(server, options.cwd ?? process.cwd());
   const host = roots.hostFiles();
+  /** Sessions run on the environment declared in the client's first root (or --env). */
+  const environmentFor = async (tool: string) => {
+    if (options.envDir || !CODE_TOOLS.has(tool as ToolName)) return;
+    const first = (await roots.paths().catch(() => ({ paths: [] as string[] }))).paths[0];
+    const dir = first ? join(first, ENV_DIR_NAME) : undefined;
+    if (dir && dir !== core.environment.dir) {
+      log?.info(`environment: ${dir} (the client's first root)`);
+      core.environment.configure({ dir });
+    }
+  };
   const caller = () => `mcp:${server.getClientVersion()?.name ?? 'unknown'}`;
   const threadAllowed = (t: string) => t === defaultThread || allowThreadArg;
 
@@ -191,7 +205,9 @@ export function createMcpServer(options: McpServerOptions): CodeInterpreterMcpSe
         if (CODE_TOOLS.has(plan.tool)) {
           buildListeners.add(onBuild);
           // A failure here (Docker down) is reported by the tool itself, with its audit line.
-          await core.image.ensure(broadcastBuild).catch(() => undefined);
+          await environmentFor(plan.tool)
+            .then(() => core.environment.ensure(broadcastBuild))
+            .catch(() => undefined);
           buildListeners.delete(onBuild);
         }
         threads.add(plan.thread);

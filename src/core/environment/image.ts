@@ -9,10 +9,11 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { errorMessage, InfrastructureError, InterpreterError } from '../errors';
 import { Logger, silentLogger } from '../log';
+import type { NotebookEnvironment } from '../notebook/export';
 import { DockerClient, LABEL_PREFIX, MANAGED_LABEL } from '../sandbox/docker';
 import { BuildProgress, ImageSource, SandboxImage } from '../sandbox/image';
 import { derivedContext, EnvironmentError, explainBuildFailure, PIP_HOST_VARIABLES } from './build';
-import { describePlan, ENV_FILES, EnvironmentSpec, hostDebianMirror, needsNetwork, readEnvironment } from './spec';
+import { describePlan, ENV_FILES, EnvironmentSpec, hostDebianMirror, isOffline, needsNetwork, readEnvironment } from './spec';
 
 export const ENV_REPOSITORY = 'code-interpreter-env';
 export const ENV_LABELS = {
@@ -56,6 +57,8 @@ export class EnvironmentImage implements ImageSource {
   private pending?: Promise<string>;
   private resolvedTag?: string;
   private failures = new Map<string, InterpreterError>();
+  /** The last environment image this process ran on (the first fallback after a failed rebuild). */
+  private lastGood?: string;
   private statusValue: EnvironmentStatus;
   private options: EnvironmentImageOptions;
 
@@ -86,6 +89,8 @@ export class EnvironmentImage implements ImageSource {
 
   /** The tag sessions are on once resolved (the hot path compares against it without a Docker call). */
   get resolved(): string | undefined {
+    // A few stat calls: a changed file is noticed on the next call, not only by new sessions.
+    if (this.options.autoReload) this.load();
     return this.resolvedTag;
   }
 
@@ -189,7 +194,7 @@ export class EnvironmentImage implements ImageSource {
     const tag = this.tag;
     if (await this.docker.imageExists(tag)) {
       this.setStatus({ state: 'ready', tag, spec });
-      return (this.resolvedTag = tag);
+      return (this.resolvedTag = this.lastGood = tag);
     }
     const failed = this.failures.get(tag);
     if (failed) return this.fallBack(spec, failed, 'failed');
@@ -199,7 +204,7 @@ export class EnvironmentImage implements ImageSource {
     }
     try {
       await this.buildSpec(spec, onProgress);
-      return (this.resolvedTag = tag);
+      return (this.resolvedTag = this.lastGood = tag);
     } catch (err) {
       const error = err instanceof InterpreterError ? err : new InfrastructureError(errorMessage(err));
       this.failures.set(tag, error);
@@ -208,7 +213,7 @@ export class EnvironmentImage implements ImageSource {
   }
 
   private async fallBack(spec: EnvironmentSpec, error: InterpreterError, state: 'failed' | 'declined'): Promise<string> {
-    const previous = (await this.docker.listImages([`${MANAGED_LABEL}=true`, `${ENV_LABELS.dir}=${dirKey(spec.dir)}`]).catch(() => []))
+    const previous = [this.lastGood].find((t) => t && t !== this.tag) ?? (await this.docker.listImages([`${MANAGED_LABEL}=true`, `${ENV_LABELS.dir}=${dirKey(spec.dir)}`]).catch(() => []))
       .flatMap((i) => i.RepoTags ?? [])
       .find((t) => t.startsWith(`${ENV_REPOSITORY}:`) && t !== this.tag);
     const tag = previous ?? this.base.tag;
@@ -236,7 +241,7 @@ export class EnvironmentImage implements ImageSource {
       await this.fallBack(spec, error, 'failed');
       throw error;
     }
-    this.resolvedTag = this.tag;
+    this.resolvedTag = this.lastGood = this.tag;
     return this.tag;
   }
 
@@ -256,7 +261,7 @@ export class EnvironmentImage implements ImageSource {
     const buildArgs: Record<string, string> = {};
     const mirror = hostDebianMirror();
     if (spec.apt.length && mirror && mirror !== 'http://deb.debian.org/debian') buildArgs.APT_MIRROR = mirror;
-    for (const v of PIP_HOST_VARIABLES) if (process.env[v]) buildArgs[v] = process.env[v]!;
+    if (!isOffline(spec)) for (const v of PIP_HOST_VARIABLES) if (process.env[v]) buildArgs[v] = process.env[v]!;
     // Network only while building, and only when something comes from a mirror or an index.
     const networkMode = !needsNetwork(spec) ? 'none' : (await this.docker.networkExists('bridge')) ? undefined : 'host';
     let partial = '';
@@ -287,6 +292,14 @@ export class EnvironmentImage implements ImageSource {
     }
     progress(`built ${tag} in ${((Date.now() - started) / 1000).toFixed(0)} s`);
     this.setStatus({ state: 'ready', tag, spec });
+  }
+
+  /** What a notebook export records: the image in use, its id, the declaring folder and the frozen packages. */
+  async record(): Promise<NotebookEnvironment> {
+    const image = this.resolvedTag ?? (await this.ensure());
+    const [info, packages] = await Promise.all([this.docker.inspectImage(image), this.freeze(image)]);
+    const spec = image === this.tag ? this.spec : undefined;
+    return { image, imageId: info?.Id, source: spec?.dir, hash: spec?.hash, packages };
   }
 
   /** The exact package list of an image (Debian packages and Python distributions), one per line. */

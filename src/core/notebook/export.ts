@@ -20,7 +20,21 @@ export interface Notebook {
   cells: NotebookCell[];
 }
 
+/** What the cells ran on, so the notebook can be re-run later on the same packages. */
+export interface NotebookEnvironment {
+  /** The image tag and its id (content digest). */
+  image: string;
+  imageId?: string;
+  /** The folder the workspace environment was declared in, and the hash of what it installs. */
+  source?: string;
+  hash?: string;
+  /** The exact packages: `deb name=version` and `py name==version` lines. */
+  packages: string[];
+}
+
 export interface ExportOptions {
+  /** Recorded in the notebook's metadata (`code_interpreter.environment`). */
+  environment?: NotebookEnvironment;
   /** A heading for the first (markdown) cell; no heading cell when absent. */
   title?: string;
   /** When the export was made (defaults to now); shown in the heading cell. */
@@ -87,6 +101,7 @@ export function toNotebook(records: readonly ExecutionRecord[], options: ExportO
     metadata: {
       kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' },
       language_info: { name: 'python', file_extension: '.py', mimetype: 'text/x-python' },
+      ...(options.environment ? { code_interpreter: { environment: options.environment } } : {}),
     },
     cells,
   };

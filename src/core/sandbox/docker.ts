@@ -113,6 +113,17 @@ export class DockerClient {
     }
   }
 
+  /** The image's id (its content digest) and creation time, or undefined when it does not exist. */
+  async inspectImage(tag: string): Promise<{ Id: string; Created: string; Labels?: Record<string, string> } | undefined> {
+    try {
+      const info = await this.api.getImage(tag).inspect();
+      return { Id: info.Id, Created: info.Created, Labels: info.Config?.Labels ?? undefined };
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+      throw this.explain(err, `inspecting image ${tag}`);
+    }
+  }
+
   async networkExists(name: string): Promise<boolean> {
     try {
       await this.api.getNetwork(name).inspect();

@@ -78,6 +78,7 @@ export class Session extends EventEmitter implements AsyncDisposable {
   private pendingNote?: string;
   /** Why this thread runs on another image than its workspace declares (told once per image). */
   private imageNote?: string;
+  private toldImageNote?: string;
   private readonly log: Logger;
 
   constructor(
@@ -160,7 +161,8 @@ export class Session extends EventEmitter implements AsyncDisposable {
       existing = undefined;
       this.containerId = undefined;
     }
-    if (this.containerImage !== image) this.imageNote = this.deps.image.note();
+    const note = this.deps.image.note();
+    if (note && note !== this.toldImageNote) this.imageNote = this.toldImageNote = note;
     this.containerImage = image;
     if (existing?.State?.Running) {
       this.id ??= existing.Config?.Labels?.[LABELS.session] ?? (await this.findVolume())?.sessionId;
