@@ -5,7 +5,9 @@
  * noise; the ratios against baselines measured in the same run are what count.
  */
 import { spawnSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createCore, Core, executePythonCode, listSessionFiles, runShellCommand, searchSessionFiles, ToolContext } from '../core';
 
 interface Stat {
@@ -186,6 +188,33 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
     // The cost of the per-execution file scan with many files (the holder's 10,000).
     results.trivialRoundTripWith10kFiles = stats(await sequential(n(50, 10), () => timed(() => py(holder, 'x = 1')).then(([ms]) => ms)));
 
+    // 9. A workspace environment: building a one-package apt.txt (no layer cache), then the warm
+    //    first result of a new thread on the derived image (pool hit), as in 1.
+    log('9. environment: build a one-package apt.txt, warm first result on the derived image');
+    const envRoot = mkdtempSync(join(tmpdir(), 'bench-env-'));
+    const envDir = join(envRoot, '.code-interpreter');
+    mkdirSync(envDir);
+    writeFileSync(join(envDir, 'apt.txt'), 'python3-humanize\n');
+    const derived = createCore({ idleStopMinutes: 0, poolSize: 1, environment: { dir: envDir } });
+    try {
+      const [buildMs, derivedTag] = await timed(() => derived.environment.build(undefined, { noCache: true }));
+      derived.manager.startPool();
+      const envWarm: number[] = [];
+      for (let i = 0; i < n(10, 3); i++) {
+        if (!(await derived.manager.pool!.whenReady())) throw new Error('the warm pool did not fill with the derived image');
+        await new Promise((r) => setTimeout(r, 500));
+        const ctx = ctxFor(derived, newThread());
+        const [ms] = await timed(() => py(ctx, 'print(1)'));
+        envWarm.push(ms);
+        if ((await derived.manager.session(ctx.threadKey).inspect()).Config.Image !== derivedTag) throw new Error('the thread did not run on the derived image');
+        await derived.manager.delete(ctx.threadKey);
+      }
+      results.environment = { packages: ['python3-humanize'], image: derivedTag, buildMs, warmFirstResult: stats(envWarm) };
+    } finally {
+      await derived.manager[Symbol.asyncDispose]();
+      rmSync(envRoot, { recursive: true, force: true });
+    }
+
     const r = results as Record<string, Stat & Record<string, number>>;
     results.ratios = {
       warmFirstResultVsDockerRunDataStack: runStack.p50 / r.warmFirstResult.p50,
@@ -193,6 +222,7 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
       coldFirstResultVsDockerRunDataStack: runStack.p50 / r.coldFirstResult.p50,
       trivialVsDockerExecPython: execEmpty.p50 / r.trivialRoundTrip.p50,
       shellEchoVsDockerExecPython: execEmpty.p50 / r.shellEcho.p50,
+      environmentWarmFirstResultVsBuiltin: (results.environment as { warmFirstResult: Stat }).warmFirstResult.p50 / r.warmFirstResult.p50,
       trivialWithIdleSessionsVsIdle:
         (results.idleSessions as { trivialRoundTripWhileIdle: Stat; trivialRoundTripBefore: Stat }).trivialRoundTripWhileIdle.p50 /
         (results.idleSessions as { trivialRoundTripBefore: Stat }).trivialRoundTripBefore.p50,
@@ -229,6 +259,8 @@ export function formatBench(r: Record<string, any>): string {
     [`RSS per idle session (${r.idleSessions.sessions})`, `${r.idleSessions.rssMbPerSession.p50.toFixed(0)} MB`, `${r.idleSessions.rssMbPerSession.p95.toFixed(0)} MB`, '≤ 120 MB', ''],
     [`trivial round trip with ${r.idleSessions.sessions} idle sessions`, ms(r.idleSessions.trivialRoundTripWhileIdle.p50), ms(r.idleSessions.trivialRoundTripWhileIdle.p95), '≤ 2× idle', `${x(r.ratios.trivialWithIdleSessionsVsIdle)} of the same session before`],
     ['trivial round trip, session with 10,000 files', ms(r.trivialRoundTripWith10kFiles.p50), ms(r.trivialRoundTripWith10kFiles.p95), '', 'file scan before/after each run'],
+    ['environment: build a one-package apt.txt', `${(r.environment.buildMs / 1000).toFixed(1)} s`, '', '', 'derived image, no layer cache'],
+    ['environment: warm first result (pool)', ms(r.environment.warmFirstResult.p50), ms(r.environment.warmFirstResult.p95), '≈ built-in', `${x(r.ratios.environmentWarmFirstResultVsBuiltin)} of the built-in image's`],
     ['baseline: docker run --rm python3 -c print(1)', ms(r.baselines.dockerRunEmpty.p50), ms(r.baselines.dockerRunEmpty.p95), '', ''],
     ['baseline: docker run --rm + data-stack imports', ms(r.baselines.dockerRunDataStack.p50), ms(r.baselines.dockerRunDataStack.p95), '', ''],
     ['baseline: docker exec python3 -c print(1)', ms(r.baselines.dockerExecPython.p50), ms(r.baselines.dockerExecPython.p95), '', ''],

@@ -226,7 +226,7 @@ export class EnvironmentImage implements ImageSource {
    * Build the declared environment now (after the built-in image), whatever exists. Throws the
    * EnvironmentError of a failed build; the previous images stay.
    */
-  async build(onProgress?: BuildProgress): Promise<string> {
+  async build(onProgress?: BuildProgress, opts: { noCache?: boolean } = {}): Promise<string> {
     if (this.options.autoReload) this.load();
     if (this.specError) throw this.specError;
     await this.base.ensure(onProgress ?? this.options.hooks?.progress);
@@ -234,7 +234,7 @@ export class EnvironmentImage implements ImageSource {
     if (!spec) return this.base.tag;
     this.failures.delete(this.tag);
     try {
-      await this.buildSpec(spec, onProgress);
+      await this.buildSpec(spec, onProgress, opts.noCache);
     } catch (err) {
       const error = err instanceof InterpreterError ? err : new InfrastructureError(errorMessage(err));
       this.failures.set(this.tag, error);
@@ -245,7 +245,7 @@ export class EnvironmentImage implements ImageSource {
     return this.tag;
   }
 
-  private async buildSpec(spec: EnvironmentSpec, onProgress?: BuildProgress): Promise<void> {
+  private async buildSpec(spec: EnvironmentSpec, onProgress?: BuildProgress, noCache = false): Promise<void> {
     const tag = `${ENV_REPOSITORY}:${spec.hash}`;
     const sink = onProgress ?? this.options.hooks?.progress;
     const log: string[] = [];
@@ -273,6 +273,7 @@ export class EnvironmentImage implements ImageSource {
           labels: { [MANAGED_LABEL]: 'true', [ENV_LABELS.hash]: spec.hash, [ENV_LABELS.dir]: dirKey(spec.dir), [ENV_LABELS.base]: this.base.tag },
           buildArgs,
           networkMode,
+          noCache,
         },
         (event) => {
           partial += event.stream ?? event.status ?? '';

@@ -137,7 +137,7 @@ export class DockerClient {
   /** Build an image from a tar context; every progress event goes to onEvent. */
   buildImage(
     context: Readable,
-    options: { tag: string; labels: Record<string, string>; buildArgs?: Record<string, string>; networkMode?: string },
+    options: { tag: string; labels: Record<string, string>; buildArgs?: Record<string, string>; networkMode?: string; noCache?: boolean },
     onEvent: (event: { stream?: string; status?: string; error?: string; errorDetail?: { message?: string } }) => void,
   ): Promise<void> {
     return this.call(`building image ${options.tag}`, async () => {
@@ -146,6 +146,7 @@ export class DockerClient {
         labels: options.labels,
         buildargs: options.buildArgs,
         networkmode: options.networkMode,
+        nocache: options.noCache,
         rm: true,
         forcerm: true,
       } as Dockerode.ImageBuildOptions);
