@@ -1,7 +1,9 @@
 /** Typed reading of the `codeInterpreter.*` settings: the one place that knows their names. */
+import { homedir } from 'node:os';
+import { isAbsolute, resolve } from 'node:path';
 import * as vscode from 'vscode';
 import type { AuditCodeMode, CoreOptions } from '../core';
-import { CONTAINER_DEFAULTS, LIMITS } from '../core';
+import { CONTAINER_DEFAULTS, ENV_DIR_NAME, LIMITS } from '../core';
 
 export type ConfirmMode = 'always' | 'dataMovesOnly' | 'never';
 
@@ -22,6 +24,8 @@ export interface Settings {
   maxUploadBytes: number;
   audit: { enabled: boolean; code: AuditCodeMode };
   confirm: ConfirmMode;
+  /** The sandbox environment folder as written in the setting ('' = the default, see environmentDir). */
+  environmentPath: string;
 }
 
 export const SECTION = 'codeInterpreter';
@@ -55,7 +59,21 @@ export function readSettings(): Settings {
       code: oneOf(c.get('audit.code'), ['code', 'hash'] as const, 'code'),
     },
     confirm: oneOf(c.get('confirm'), ['always', 'dataMovesOnly', 'never'] as const, 'always'),
+    environmentPath: (c.get<string>('environment.path') ?? '').trim(),
   };
+}
+
+/**
+ * The folder holding apt.txt / requirements.txt / wheels/: the setting (relative paths against the
+ * first workspace folder), else `.code-interpreter` in the first workspace folder; undefined in a
+ * window without a folder and without an absolute setting.
+ */
+export function environmentDir(s: Settings): string | undefined {
+  const root = vscode.workspace.workspaceFolders?.find((f) => f.uri.scheme === 'file')?.uri.fsPath;
+  const path = s.environmentPath.replace(/^~(?=$|[\\/])/, homedir());
+  if (path && isAbsolute(path)) return resolve(path);
+  if (!root) return undefined;
+  return resolve(root, path || ENV_DIR_NAME);
 }
 
 /** The part of the settings that shapes the core (containers and image); changing it needs a reload. */

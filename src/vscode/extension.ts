@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import { AuditLog, Core, createCore, defaultStateDir, engineReport } from '../core';
 import { Commands } from './commands';
 import { coreOptions, readSettings, RELOAD_SETTINGS, SECTION } from './config';
+import { EnvironmentUi } from './environment';
 import { SCHEME, SessionFileSystem, SessionTreeProvider } from './files';
 import { channelLogger } from './log';
 import { OutputPanel, PANEL_VIEW_TYPE } from './panel';
@@ -29,9 +30,12 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   const log = channelLogger(channel);
   let settings = readSettings();
 
+  // The workspace's sandbox environment: its hooks see the core's first status, so it comes first.
+  const environment = new EnvironmentUi(context, channel);
+  context.subscriptions.push(environment);
   // Audit log and history live where the CLI's do, so every surface shares them.
-  const core = createCore({ log, ...coreOptions(settings), historyDir: join(defaultStateDir(), 'history') });
-  context.subscriptions.push({ dispose: () => void core.manager[Symbol.asyncDispose]() });
+  const core = createCore({ log, ...coreOptions(settings), environment: environment.options(), historyDir: join(defaultStateDir(), 'history') });
+  context.subscriptions.push({ dispose: () => void core.manager[Symbol.asyncDispose]() }, ...environment.attach(core));
   let audit = settings.audit.enabled ? new AuditLog(defaultStateDir(), settings.audit.code) : undefined;
   const auditFile = join(defaultStateDir(), 'audit.jsonl');
 
@@ -55,7 +59,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   context.subscriptions.push(vscode.workspace.registerFileSystemProvider(SCHEME, fs, { isCaseSensitive: true, isReadonly: true }));
 
   let commands: Commands | undefined;
-  const tree = new SessionTreeProvider(model, (key, files) => commands!.upload(key, files));
+  const tree = new SessionTreeProvider(model, (key, files) => commands!.upload(key, files), environment);
   let selecting = false;
   const view = vscode.window.createTreeView('codeInterpreter.sessions', { treeDataProvider: tree, dragAndDropController: tree, showCollapseAll: true, canSelectMany: false });
   context.subscriptions.push(
@@ -71,6 +75,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       }
     }),
     model.onDidChangeSessions(() => tree.redraw()),
+    environment.onDidChange(() => tree.redraw()),
     // The active session is shown expanded, so its files are in view.
     model.onDidChangeActive((key) => {
       if (selecting) return;
@@ -106,8 +111,9 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     exportTo: (key) => commands!.exportNotebook(key, false),
     maxUploadBytes: () => settings.maxUploadBytes,
     audit: () => audit,
+    environment,
   });
-  registerStatusBar(context, model);
+  registerStatusBar(context, model, environment);
 
   context.subscriptions.push(
     vscode.workspace.onDidChangeConfiguration((e) => {
@@ -125,7 +131,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   void setup.checkDocker(true).then((ok) => {
     if (ok) void model.refresh();
   });
-  channel.info(`Code Interpreter ${context.extension.packageJSON.version as string} activated; sandbox image ${core.image.tag}`);
+  channel.info(`Code Interpreter ${context.extension.packageJSON.version as string} activated; sandbox image ${core.image.tag}; environment: ${environment.describe()}`);
   return { core, model, tools };
 }
 

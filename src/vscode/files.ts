@@ -7,6 +7,7 @@ import { basename, posix } from 'node:path';
 import * as vscode from 'vscode';
 import { errorMessage, InputError, validateSessionPath } from '../core';
 import type { FileEntry as FileEntryLike } from '../core/session/files';
+import type { EnvironmentView } from './environment';
 import { SessionInfo, SessionsModel, sessionUri } from './sessions';
 
 export const SCHEME = 'sandbox-session';
@@ -132,6 +133,8 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
   constructor(
     private readonly model: SessionsModel,
     private readonly upload: (threadKey: string, files: { name: string; data: Uint8Array; from: string }[]) => Promise<void>,
+    /** Which sandbox environment sessions run on (a row's description and tooltip). */
+    private readonly environment?: EnvironmentView,
   ) {}
 
   private loaded = false;
@@ -162,7 +165,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
   }
 
   private signature(info: SessionInfo): string {
-    return JSON.stringify([info.title, info.state, info.busy, info.threadKey === this.model.active]);
+    return JSON.stringify([info.title, info.state, info.busy, info.threadKey === this.model.active, this.environment?.shortLabel(info.image), this.environment?.describe(info.image)]);
   }
 
   /** Forget the file listings (of one session, or all) and redraw. */
@@ -191,9 +194,11 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
       const item = new vscode.TreeItem(info.title, active ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
       item.id = `session:${info.threadHash}`;
       const state = info.busy ? vscode.l10n.t('running code') : info.state === 'running' ? vscode.l10n.t('running') : info.state === 'stopped' ? vscode.l10n.t('stopped') : info.state === 'new' ? vscode.l10n.t('not started') : vscode.l10n.t('files only');
-      item.description = active ? `${state} · ${vscode.l10n.t('active')}` : state;
+      const env = this.environment?.shortLabel(info.image);
+      item.description = [state, active ? vscode.l10n.t('active') : '', env ?? ''].filter(Boolean).join(' · ');
       item.iconPath = new vscode.ThemeIcon(info.busy ? 'sync~spin' : info.state === 'running' ? 'vm-running' : 'vm-outline');
-      item.tooltip = new vscode.MarkdownString(`**${info.title}**\n\n${state}\n\n\`${info.threadKey}\``);
+      const envLine = this.environment ? `\n\n${this.environment.describe(info.image)}` : '';
+      item.tooltip = new vscode.MarkdownString(`**${info.title}**\n\n${state}${envLine}\n\n\`${info.threadKey}\``);
       item.contextValue = `session.${info.state === 'running' ? 'running' : 'stopped'}${info.busy ? '.busy' : ''}`;
       item.resourceUri = sessionUri(info.threadHash);
       return item;

@@ -8,6 +8,7 @@ import { basename } from 'node:path';
 import * as vscode from 'vscode';
 import { AuditLog, errorMessage, LIMITS, TOOL_SCHEMAS, ToolOutcome } from '../core';
 import { formatBytes } from '../core/policy/truncate';
+import { ADD_PACKAGE_COMMAND, AddPackageArgs, EnvironmentView, PackageHint, packageToAdd } from './environment';
 import { SessionsModel, sessionUri } from './sessions';
 import { PARTICIPANT_ID, resolveParticipantThread, THREAD_METADATA_KEY } from './threads';
 import { ToolRun, ToolService, toolId } from './tools';
@@ -43,15 +44,17 @@ export interface ParticipantDeps {
   exportTo: (threadKey: string) => Promise<vscode.Uri | undefined>;
   maxUploadBytes: () => number;
   audit: () => AuditLog | undefined;
+  environment: EnvironmentView;
 }
 
-export function systemPrompt(threadTitle: string): string {
+export function systemPrompt(threadTitle: string, environment?: string): string {
   const toolLines = TOOL_SCHEMAS.map((s) => `- ${toolId(s.name)} (${s.name}): ${s.title}`).join('\n');
   return [
     'You are Code Interpreter, a data analyst working inside VS Code. You answer by writing and running code in a sandbox, then explaining the results briefly.',
     '',
     'The sandbox: a local Docker container for this chat thread ("' + threadTitle + '"). Debian with Python 3 and pandas, numpy, scipy, matplotlib, seaborn, plotly, scikit-learn, statsmodels, sympy, reportlab, openpyxl, xlsxwriter, python-docx, pymupdf, bs4, lxml, pillow; shell tools ripgrep, jq, sqlite3, poppler-utils.',
-    '- There is NO network access and packages cannot be installed: use what is there.',
+    ...(environment ? [`- ${environment}`] : []),
+    '- There is NO network access and packages cannot be installed from code: use what is there. When a module or command is missing, the tool result names the package that provides it; tell the user, who can add it to this workspace\'s sandbox environment.',
     '- The working directory is /mnt/data. Files there persist for this thread and are shown to the user: save every file the user should get (CSV, XLSX, PNG, PDF, DOCX…) in /mnt/data and name it in your answer.',
     '- Python runs in a stateful IPython kernel: variables from earlier calls in this thread are still defined. Use them instead of recomputing.',
     '- Matplotlib figures are captured and shown automatically; you do not need plt.show() or savefig (but savefig into /mnt/data when the user wants the image file).',
@@ -239,10 +242,11 @@ async function toolLoop(
     const attached = await uploadAttachments(deps, request, key, stream);
     const tools: vscode.LanguageModelChatTool[] = TOOL_SCHEMAS.map((s) => ({ name: toolId(s.name), description: s.description, inputSchema: s.inputSchema }));
     const prompt = attached.length ? `${request.prompt}\n\n(Attached and uploaded to /mnt/data: ${attached.join(', ')})` : request.prompt;
-    const messages = [vscode.LanguageModelChatMessage.User(systemPrompt(deps.model.title(key))), ...historyMessages(context.history), vscode.LanguageModelChatMessage.User(prompt)];
+    const messages = [vscode.LanguageModelChatMessage.User(systemPrompt(deps.model.title(key), deps.environment.forModel())), ...historyMessages(context.history), vscode.LanguageModelChatMessage.User(prompt)];
     const rounds: StoredRound[] = [];
     meta.rounds = rounds;
     const shownFiles = new Set<string>();
+    const hints = new Map<string, PackageHint>();
 
     for (let round = 0; ; round++) {
       if (token.isCancellationRequested) break;
@@ -284,7 +288,11 @@ async function toolLoop(
         results.push(new vscode.LanguageModelToolResultPart(call.callId, result.content));
         const resultText = result.content.map((p) => (p instanceof vscode.LanguageModelTextPart ? p.value : '')).join('');
         stored.calls.push({ callId: call.callId, name: call.name, input: call.input, result: resultText.slice(0, MAX_RESULT_CHARS_IN_HISTORY) });
-        for (const run of runs.slice(before)) showOutcome(stream, run.outcome, hash, shownFiles);
+        for (const run of runs.slice(before)) {
+          showOutcome(stream, run.outcome, hash, shownFiles);
+          const hint = hintOf(run.outcome);
+          if (hint) hints.set(`${hint.kind}:${hint.missing}`, hint);
+        }
       }
       // Every call needs a result, even when the user stopped halfway.
       for (const call of calls.slice(results.length)) {
@@ -292,10 +300,32 @@ async function toolLoop(
       }
       messages.push(vscode.LanguageModelChatMessage.User(results));
     }
+    offerPackages(deps.environment, stream, [...hints.values()], request.prompt);
     return { metadata: meta };
   } finally {
     sub.dispose();
     binding.dispose();
+  }
+}
+
+/** The core's hint on a tool outcome: which package provides a missing module or command. */
+function hintOf(outcome: ToolOutcome): PackageHint | undefined {
+  const hint = (outcome as ToolOutcome & { hint?: PackageHint }).hint;
+  return hint && typeof hint.missing === 'string' ? hint : undefined;
+}
+
+/** A button per missing package: add it to the workspace's sandbox environment, rebuild, ask again. */
+function offerPackages(environment: EnvironmentView, stream: vscode.ChatResponseStream, hints: PackageHint[], prompt: string): void {
+  if (!environment.canAddPackages) return;
+  const offered = new Set<string>();
+  for (const hint of hints) {
+    const add = packageToAdd(hint);
+    if (!add || offered.has(add.name)) continue;
+    offered.add(add.name);
+    const what = hint.kind === 'module' ? vscode.l10n.t('The Python module `{0}` is not in the sandbox', hint.missing) : vscode.l10n.t('The command `{0}` is not in the sandbox', hint.missing);
+    stream.markdown(`\n\n${what}: ${vscode.l10n.t('{0} provides it.', `\`${add.name}\``)}\n\n`);
+    const args: AddPackageArgs = { ...add, prompt };
+    stream.button({ command: ADD_PACKAGE_COMMAND, title: vscode.l10n.t("Add {0} to this workspace's sandbox", add.name), arguments: [args] });
   }
 }
 

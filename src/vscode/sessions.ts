@@ -14,6 +14,8 @@ export interface SessionInfo {
   title: string;
   state: SessionSummary['state'] | 'new';
   busy: boolean;
+  /** The image its container runs (sessions this window started or used). */
+  image?: string;
 }
 
 export type SessionEvent =
@@ -146,6 +148,7 @@ export class SessionsModel implements vscode.Disposable {
       if (s.state === 'running') info.state = 'running';
       else if (s.state === 'stopped' && info.state === 'running') info.state = 'stopped';
       info.busy = s.busy;
+      info.image = s.image;
       byKey.set(s.threadKey, info);
     }
     if (!byKey.has(this.activeKey)) {

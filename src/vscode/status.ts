@@ -1,8 +1,9 @@
-/** The status bar item: the active session, and a spinner while it runs code. */
+/** The status bar item: the active session, a spinner while it runs code, and the sandbox environment in its tooltip. */
 import * as vscode from 'vscode';
+import type { EnvironmentView } from './environment';
 import { SessionsModel } from './sessions';
 
-export function registerStatusBar(context: vscode.ExtensionContext, model: SessionsModel): void {
+export function registerStatusBar(context: vscode.ExtensionContext, model: SessionsModel, environment: EnvironmentView): void {
   const item = vscode.window.createStatusBarItem('codeInterpreter.status', vscode.StatusBarAlignment.Left, 50);
   item.name = vscode.l10n.t('Code Interpreter');
   item.command = 'codeInterpreter.openOutputPanel';
@@ -14,9 +15,11 @@ export function registerStatusBar(context: vscode.ExtensionContext, model: Sessi
     const busy = session.busy;
     item.text = busy ? `$(sync~spin) ${title}` : `$(beaker) ${title}`;
     item.tooltip = new vscode.MarkdownString(
-      busy
+      (busy
         ? vscode.l10n.t('Code Interpreter: **{0}** is running code. Click to open the output panel.', title)
-        : vscode.l10n.t('Code Interpreter: active session **{0}**. Click to open the output panel.', title),
+        : vscode.l10n.t('Code Interpreter: active session **{0}**. Click to open the output panel.', title)) +
+        '\n\n' +
+        environment.describe(session.image),
     );
     item.backgroundColor = undefined;
     void vscode.commands.executeCommand('setContext', 'codeInterpreter.busy', busy);
@@ -27,5 +30,5 @@ export function registerStatusBar(context: vscode.ExtensionContext, model: Sessi
     }
   };
   update();
-  context.subscriptions.push(item, model.onDidChangeSessions(update), model.onDidChangeActive(update), model.onSessionEvent((e) => e.type === 'busy' && update()));
+  context.subscriptions.push(item, model.onDidChangeSessions(update), model.onDidChangeActive(update), model.onSessionEvent((e) => e.type === 'busy' && update()), environment.onDidChange(update));
 }
