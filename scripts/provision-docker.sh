@@ -17,6 +17,17 @@ apt_install() {
   fi
 }
 
+# The Debian mirror this machine's apt already uses (deb822 .sources or one-line sources.list), so
+# the seed comes from the same place; deb.debian.org only when none is configured.
+debian_mirror() {
+  local uri
+  uri=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk 'tolower($1)=="uris:" {for (i=2;i<=NF;i++) print $i}' | grep -E '^https?://.*/debian/?$' | head -n 1 || true)
+  if [ -z "$uri" ]; then
+    uri=$(cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | sed -E 's/\[[^]]*\]//' | awk '$1=="deb" {print $2}' | grep -E '^https?://.*/debian/?$' | head -n 1 || true)
+  fi
+  echo "${uri:-http://deb.debian.org/debian}" | sed 's#/$##'
+}
+
 # 1. A Docker engine that answers.
 if docker info >/dev/null 2>&1; then
   log "docker engine already answers"
@@ -51,7 +62,9 @@ else
     apt_install debootstrap
     root=$(mktemp -d /var/tmp/trixie-rootfs.XXXXXX)
     log "seeding debian:trixie-slim with debootstrap into $root (about 1.5 minutes)"
-    $SUDO debootstrap --variant=minbase trixie "$root" http://deb.debian.org/debian >/var/log/debootstrap-ci.log 2>&1 || {
+    mirror=$(debian_mirror)
+    log "Debian mirror (from this machine's apt sources): $mirror"
+    $SUDO debootstrap --variant=minbase trixie "$root" "$mirror" >/var/log/debootstrap-ci.log 2>&1 || {
       tail -30 /var/log/debootstrap-ci.log >&2; exit 3; }
     $SUDO rm -rf "$root"/var/cache/apt/archives/*.deb "$root"/var/lib/apt/lists/*
     $SUDO tar -C "$root" -c . | docker import -c 'CMD ["bash"]' - debian:trixie-slim >/dev/null
@@ -63,3 +76,25 @@ fi
 # 3. What the remote tier needs: an sshd to reach the engine over ssh:// (started by the tests on a
 #    loopback port, never as a service) and openssl for the TLS certificates.
 apt_install openssh-server openssl
+
+# 4. gVisor (runsc), registered with the engine so `runtime: auto` picks it. dockerd runs without a
+#    bridge here, so runsc must create no network itself (--network=none); a SIGHUP reloads runtimes.
+apt_install runsc
+if ! docker info --format '{{json .Runtimes}}' | grep -q '"runsc"'; then
+  log "registering runsc in /etc/docker/daemon.json"
+  $SUDO mkdir -p /etc/docker
+  $SUDO python3 - <<'PY'
+import json, os
+path = "/etc/docker/daemon.json"
+config = json.load(open(path)) if os.path.exists(path) and os.path.getsize(path) else {}
+config.setdefault("runtimes", {})["runsc"] = {"path": "/usr/bin/runsc", "runtimeArgs": ["--network=none"]}
+json.dump(config, open(path, "w"), indent=2)
+PY
+  $SUDO pkill -HUP -x dockerd || true
+  for i in $(seq 1 20); do
+    docker info --format '{{json .Runtimes}}' | grep -q '"runsc"' && break
+    sleep 0.5
+  done
+  docker info --format '{{json .Runtimes}}' | grep -q '"runsc"' || { log "dockerd did not pick up the runsc runtime"; exit 3; }
+fi
+log "runtimes: $(docker info --format '{{range $k, $v := .Runtimes}}{{$k}} {{end}}')"

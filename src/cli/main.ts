@@ -73,7 +73,7 @@ Options
   --docker-host URL  the Docker engine: unix:///path, tcp://host:2376, ssh://user@host, npipe:////./pipe/name
                      (default: as the Docker CLI — DOCKER_HOST, DOCKER_CONTEXT, the current context, the default socket)
   --network NAME     Docker network for a new container (default: none)
-  --runtime NAME     container runtime, e.g. runsc for gVisor (default: runc)
+  --runtime NAME     container runtime: auto (default: gVisor's runsc when the engine has it, else runc), runc, runsc
   --memory-mb N, --cpus N   resource limits for a new container (default: 2048, 1.5)
 
 Exit status: 0 ok; 1 the code failed or timed out; 2 bad input; 3 Docker unavailable or an infrastructure fault.
@@ -240,7 +240,7 @@ async function main(argv: string[]): Promise<number> {
         const list = await core.manager.list();
         if (values.json) process.stdout.write(JSON.stringify(list, null, 2) + '\n');
         else if (list.length === 0) process.stdout.write('No sessions.\n');
-        else for (const s of list) process.stdout.write(`${s.threadKey}\t${s.state}\t${s.container ?? '-'}\t${s.volume ?? '-'}\tcreated ${s.created ?? '?'}\n`);
+        else for (const s of list) process.stdout.write(`${s.threadKey}\t${s.state}\t${s.runtime ?? '-'}\t${s.container ?? '-'}\t${s.volume ?? '-'}\tcreated ${s.created ?? '?'}\n`);
         return 0;
       }
       case 'stop':
@@ -265,7 +265,7 @@ async function main(argv: string[]): Promise<number> {
       case 'env':
         return await environment(core, args, values.json!, progress);
       case 'doctor': {
-        const report = await engineReport(core.docker);
+        const report = await engineReport(core.docker, core.manager.config.runtime);
         process.stdout.write((values.json ? JSON.stringify(report, null, 2) : formatEngineReport(report)) + '\n');
         return report.reachable ? 0 : 3;
       }

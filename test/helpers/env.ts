@@ -3,7 +3,18 @@ import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AuditLog, createCore, Core, rootedHostFiles, ToolContext } from '../../src/core';
+import { AuditLog, createCore, Core, CoreOptions, rootedHostFiles, ToolContext } from '../../src/core';
+
+/**
+ * The runtime the tests' sandboxes run under: TEST_RUNTIME (CI runs the suites once with runc and
+ * once with the default, auto, which picks gVisor where the engine has it), else the product default.
+ */
+export const TEST_RUNTIME = process.env.TEST_RUNTIME || undefined;
+
+/** createCore with the tests' runtime. */
+export function createTestCore(options: CoreOptions = {}): Core {
+  return createCore({ ...options, sandbox: { ...(TEST_RUNTIME ? { runtime: TEST_RUNTIME } : {}), ...options.sandbox } });
+}
 
 let shared: Promise<Core> | undefined;
 
@@ -13,7 +24,7 @@ let shared: Promise<Core> | undefined;
  */
 export function core(): Promise<Core> {
   shared ??= (async () => {
-    const c = createCore({ idleStopMinutes: 0, poolSize: 0 });
+    const c = createTestCore({ idleStopMinutes: 0, poolSize: 0 });
     try {
       await c.docker.ping();
     } catch (err) {

@@ -8,8 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Core, createCore, ENV_REPOSITORY, EnvironmentError, executePythonCode, runShellCommand } from '../../src/core';
-import { core, tempDir, threadKey, toolContext } from '../helpers/env';
+import { Core, ENV_REPOSITORY, EnvironmentError, executePythonCode, runShellCommand } from '../../src/core';
+import { core, tempDir, threadKey, toolContext, createTestCore } from '../helpers/env';
 
 /** A pure-Python wheel, made here with the host's zipfile (fixed timestamps: same bytes every run). */
 function makeWheel(dir: string, name: string, version: string): string {
@@ -49,7 +49,7 @@ describe('workspace environments', () => {
   const cores: Core[] = [];
   const threads: Array<[Core, string]> = [];
   const open = (dir: string) => {
-    const c = createCore({ idleStopMinutes: 0, poolSize: 0, environment: { dir, autoReload: true } });
+    const c = createTestCore({ idleStopMinutes: 0, poolSize: 0, environment: { dir, autoReload: true } });
     cores.push(c);
     return c;
   };

@@ -3,7 +3,6 @@ import { after, before, describe, it } from 'node:test';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  createCore,
   Core,
   executePythonCode,
   getSessionFile,
@@ -15,7 +14,7 @@ import {
   ToolContext,
   uploadFileToSession,
 } from '../../src/core';
-import { core, tempDir, threadKey, toolContext } from '../helpers/env';
+import { core, tempDir, threadKey, toolContext, createTestCore } from '../helpers/env';
 
 /** Hostile code and infrastructure faults: a clear result naming the limit, files intact, recovery. */
 describe('faults', () => {
@@ -23,7 +22,7 @@ describe('faults', () => {
   let small: Core; // a session with small limits, so the bombs go off quickly
   before(async () => {
     c = await core();
-    small = createCore({ idleStopMinutes: 0, poolSize: 0, sandbox: { memoryMb: 384, diskQuotaMb: 64, pidsLimit: 128 } });
+    small = createTestCore({ idleStopMinutes: 0, poolSize: 0, sandbox: { memoryMb: 384, diskQuotaMb: 64, pidsLimit: 128 } });
   });
   after(async () => small.manager[Symbol.asyncDispose]());
 

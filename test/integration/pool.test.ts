@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { createCore, Core, executePythonCode, readSessionFile } from '../../src/core';
-import { core, threadKey, toolContext } from '../helpers/env';
+import { Core, executePythonCode, readSessionFile } from '../../src/core';
+import { core, threadKey, toolContext, createTestCore } from '../helpers/env';
 
 describe('warm pool', () => {
   before(async () => {
@@ -9,7 +9,7 @@ describe('warm pool', () => {
   });
 
   it('hands a new thread a warm container, keeps its files findable, and refills', async () => {
-    const pooled: Core = createCore({ idleStopMinutes: 0, poolSize: 1 });
+    const pooled: Core = createTestCore({ idleStopMinutes: 0, poolSize: 1 });
     const thread = threadKey('pool');
     try {
       pooled.manager.startPool();
@@ -28,7 +28,7 @@ describe('warm pool', () => {
 
       // Another process (no pool) finds the thread's files through the link, even after the container is gone.
       await pooled.docker.removeContainer(info.Id);
-      const other = createCore({ idleStopMinutes: 0, poolSize: 0 });
+      const other = createTestCore({ idleStopMinutes: 0, poolSize: 0 });
       const again = await readSessionFile({ path: 'pooled.txt' }, toolContext(other, thread));
       assert.match(again.text, /in a pooled volume/);
       assert.ok((await other.manager.list()).some((s) => s.threadKey === thread && s.volume === dataVolume));
@@ -69,7 +69,7 @@ describe('warm pool', () => {
   });
 
   it('stops a container by itself once its host is gone (watchdog)', async () => {
-    const short = createCore({ idleStopMinutes: 0, poolSize: 0, watchdogSeconds: 10 });
+    const short = createTestCore({ idleStopMinutes: 0, poolSize: 0, watchdogSeconds: 10 });
     const thread = threadKey('watchdog');
     const session = short.manager.session(thread);
     try {
@@ -81,7 +81,7 @@ describe('warm pool', () => {
       const deadline = Date.now() + 60_000;
       while ((await session.inspect()).State.Running && Date.now() < deadline) await new Promise((r) => setTimeout(r, 1000));
       assert.equal((await session.inspect()).State.Running, false, 'the watchdog stopped it');
-      const back = await readSessionFile({ path: 'left.txt' }, toolContext(createCore({ idleStopMinutes: 0, poolSize: 0 }), thread));
+      const back = await readSessionFile({ path: 'left.txt' }, toolContext(createTestCore({ idleStopMinutes: 0, poolSize: 0 }), thread));
       assert.match(back.text, /kept/);
     } finally {
       await session.delete();

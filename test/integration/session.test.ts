@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
-import { createCore, Core, executePythonCode, listSessionFiles, readSessionFile, runShellCommand } from '../../src/core';
-import { core, tempDir, threadKey, toolContext } from '../helpers/env';
+import { Core, executePythonCode, listSessionFiles, readSessionFile, runShellCommand } from '../../src/core';
+import { sessionLabels, sessionNames } from '../../src/core/session/naming';
+import { core, tempDir, threadKey, toolContext, createTestCore , TEST_RUNTIME } from '../helpers/env';
 
 describe('session container', () => {
   let c: Core;
@@ -31,7 +32,14 @@ describe('session container', () => {
     // Docker lists no Binds; Podman lists the named volume there too ("name:/mnt/data:…"). Never a host path.
     for (const b of h.Binds ?? []) assert.ok(b.startsWith(`${session.names.volume}:/mnt/data:`), `no host bind mounts: ${b}`);
     assert.deepEqual(info.Mounts.map((m) => [m.Type, m.Destination]), [['volume', '/mnt/data']]);
-    assert.equal(info.Config.User, '1000:1000');
+    // A uid no host account has (not 1000, the first desktop user's).
+    assert.equal(info.Config.User, '65532:65532');
+    // The runtime the engine reports: gVisor under auto when the engine has it, else what was asked.
+    const runtimes = Object.keys((await c.docker.info()).Runtimes ?? {});
+    const expected = TEST_RUNTIME && TEST_RUNTIME !== 'auto' ? TEST_RUNTIME : runtimes.includes('runsc') ? 'runsc' : undefined;
+    if (expected) assert.equal(h.Runtime, expected);
+    else assert.ok(!h.Runtime || h.Runtime === 'runc' || h.Runtime === 'crun', `the engine's default runtime: ${h.Runtime}`);
+    assert.equal(info.Config.Labels['dev.code-interpreter.runtime'], (await c.manager.runtime()).name);
     assert.equal(info.Config.Labels['dev.code-interpreter.managed'], 'true');
     // No host environment: the container's environment is exactly the image's, and a canary set
     // in this process never reaches a shell inside.
@@ -42,13 +50,20 @@ describe('session container', () => {
     const env = await runShellCommand({ command: 'env' }, toolContext(c, session.threadKey));
     assert.equal(env.status, 'ok');
     assert.match(env.text, /^HOME=\/tmp\/home$/m);
-    const caps = await runShellCommand({ command: 'grep -E "^Cap(Bnd|Eff|Prm):|^NoNewPrivs:" /proc/self/status' }, toolContext(c, session.threadKey));
+    const caps = await runShellCommand({ command: 'grep -E "^Cap(Bnd|Eff|Prm):" /proc/self/status; id -u; python3 -c "import ctypes; print(\'nnp\', ctypes.CDLL(None).prctl(39, 0, 0, 0, 0))"' }, toolContext(c, session.threadKey));
     assert.match(caps.text, /CapPrm:\t0{16}\nCapEff:\t0{16}\nCapBnd:\t0{16}/);
-    assert.match(caps.text, /NoNewPrivs:\t1/);
+    assert.match(caps.text, /^65532$/m, 'the processes inside run as 65532');
+    // PR_GET_NO_NEW_PRIVS (gVisor has no NoNewPrivs line in /proc/self/status, so ask the kernel).
+    assert.match(caps.text, /^nnp 1$/m);
     assert.doesNotMatch(env.text, /HOST_ENV_CANARY/);
-    const mounts = await runShellCommand({ command: 'cat /proc/mounts; ls /var/run/docker.sock 2>&1 || true' }, toolContext(c, session.threadKey));
-    assert.match(mounts.text, /tmpfs \/tmp tmpfs rw,nosuid,nodev/);
-    assert.match(mounts.text, /No such file/);
+    const mounts = await runShellCommand({ command: 'cat /proc/mounts; for s in /var/run/docker.sock /run/podman/podman.sock; do test -e $s && echo "PRESENT $s"; done; echo checked' }, toolContext(c, session.threadKey));
+    const tmp = /^\S+ \/tmp tmpfs (\S+)/m.exec(mounts.text)?.[1] ?? '';
+    assert.match(tmp, /^rw,/, mounts.text);
+    // runc shows the options asked for; gVisor's own kernel mounts /tmp noexec (it has no setuid or device files).
+    if ((await c.manager.runtime()).name === 'runsc') assert.match(tmp, /noexec/);
+    else assert.match(tmp, /nosuid,nodev/);
+    assert.match(mounts.text, /checked/);
+    assert.doesNotMatch(mounts.text, /PRESENT/, 'no engine socket inside');
   });
 
   it('restarts a killed kernel: variables lost, files kept, and says so', async () => {
@@ -70,6 +85,27 @@ describe('session container', () => {
     assert.notEqual(session.kernelPid, pid);
   });
 
+  it("hands an old thread's files (uid 1000, from before uid 65532) to the sandbox user on first use", async () => {
+    const thread = threadKey('migrate');
+    const names = sessionNames(thread);
+    // The volume as the old image left it: this thread's data volume without an owner label, every file uid 1000.
+    const labels = sessionLabels(names, 'old-session', 'data');
+    delete labels['dev.code-interpreter.owner'];
+    await c.docker.createVolume(names.volume, labels);
+    const seeded = await c.docker.runOnce(
+      c.image.tag,
+      ['sh', '-c', 'cd /mnt/data && echo old > old.txt && mkdir sub && echo x > sub/y.txt && chmod 700 sub && chown -R 1000:1000 /mnt/data && stat -c %u /mnt/data sub/y.txt'],
+      {},
+      { user: '0:0', capAdd: ['CHOWN', 'DAC_OVERRIDE', 'FOWNER'], volume: { name: names.volume, target: '/mnt/data' } },
+    );
+    assert.equal(seeded.stdout.toString().trim(), '1000\n1000', seeded.stderr.toString());
+    const ctx = toolContext(c, thread);
+    await using _s = c.manager.session(thread);
+    const o = await executePythonCode({ pythonCode: 'import os\nopen("old.txt", "a").write("more\\n")\nprint(open("old.txt").read().split(), open("sub/y.txt").read().strip(), os.stat("old.txt").st_uid, os.stat("sub").st_uid)\nopen("sub/new.txt", "w").write("n")' }, ctx);
+    assert.equal(o.status, 'ok', o.text);
+    assert.match(o.text, /\['old', 'more'\] x 65532 65532/);
+  });
+
   it('keeps threads apart: one thread cannot see another thread\'s files', async () => {
     const a = toolContext(c, threadKey('iso-a'));
     const b = toolContext(c, threadKey('iso-b'));
@@ -88,11 +124,11 @@ describe('session container', () => {
   it('is rediscovered by a new manager (as after a restart) with its files', async () => {
     const thread = threadKey('rediscover');
     const historyDir = tempDir();
-    const first = createCore({ idleStopMinutes: 0, poolSize: 0, historyDir });
+    const first = createTestCore({ idleStopMinutes: 0, poolSize: 0, historyDir });
     await executePythonCode({ pythonCode: 'open("from-first.txt", "w").write("hello again")' }, toolContext(first, thread));
     const firstId = first.manager.session(thread).id;
     await first.manager[Symbol.asyncDispose]();
-    const second = createCore({ idleStopMinutes: 0, poolSize: 0, historyDir });
+    const second = createTestCore({ idleStopMinutes: 0, poolSize: 0, historyDir });
     await using session = second.manager.session(thread);
     assert.deepEqual(session.history.map((r) => r.code), ['open("from-first.txt", "w").write("hello again")'], 'the execution history came along');
     const o = await readSessionFile({ path: 'from-first.txt' }, toolContext(second, thread));
@@ -103,7 +139,7 @@ describe('session container', () => {
   });
 
   it('stops after the idle time, keeps the volume, and restarts saying the kernel was restarted', async () => {
-    const idle = createCore({ idleStopMinutes: 0.02, poolSize: 0 });
+    const idle = createTestCore({ idleStopMinutes: 0.02, poolSize: 0 });
     const ctx = toolContext(idle, threadKey('idle'));
     await using session = idle.manager.session(ctx.threadKey);
     await executePythonCode({ pythonCode: 'z = 5\nopen("idle.txt", "w").write("x")' }, ctx);

@@ -12,8 +12,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { createCore, executePythonCode, readSessionFile, runShellCommand, ToolContext, ToolOutcome } from '../../src/core';
-import { core, threadKey, toolContext } from '../helpers/env';
+import { executePythonCode, readSessionFile, runShellCommand, ToolContext, ToolOutcome } from '../../src/core';
+import { core, threadKey, toolContext, createTestCore } from '../helpers/env';
 
 const CALLS = Number(process.env.SOAK_CALLS ?? 1000);
 const SESSIONS = Number(process.env.SOAK_SESSIONS ?? 10);
@@ -39,7 +39,7 @@ describe('soak', () => {
   it(`${CALLS} calls across ${SESSIONS} sessions with faults injected`, { timeout: 60 * 60_000 }, async () => {
     const shared = await core();
     const started = new Date().toISOString();
-    const c = createCore({ idleStopMinutes: 0, poolSize: 1 });
+    const c = createTestCore({ idleStopMinutes: 0, poolSize: 1 });
     const ctxs: ToolContext[] = Array.from({ length: SESSIONS }, (_, i) => toolContext(c, threadKey(`soak${i}`)));
     const written = new Map<string, { ctx: ToolContext; path: string; sum: string }>();
     const statuses: Record<string, number> = {};

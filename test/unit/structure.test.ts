@@ -28,8 +28,11 @@ describe('layers', () => {
 
 describe('container spec', () => {
   it('is hardened by default', () => {
-    const spec = containerSpec({ name: 'n', image: 'i', volume: 'v', labels: { a: 'b' }, config: DEFAULT_SANDBOX_CONFIG, watchdogSeconds: 600 });
+    const spec = containerSpec({ name: 'n', image: 'i', volume: 'v', labels: { a: 'b' }, config: DEFAULT_SANDBOX_CONFIG, runtime: 'runsc', watchdogSeconds: 600 });
     const h = spec.HostConfig!;
+    assert.equal(h.Runtime, 'runsc');
+    assert.equal(spec.User, '65532:65532', 'a uid no host account has');
+    assert.equal(containerSpec({ name: 'n', image: 'i', volume: 'v', labels: {}, config: DEFAULT_SANDBOX_CONFIG, runtime: undefined, watchdogSeconds: 600 }).HostConfig!.Runtime, undefined, "the engine's default");
     assert.equal(h.NetworkMode, 'none');
     assert.equal(h.ReadonlyRootfs, true);
     assert.deepEqual(h.CapDrop, ['ALL']);

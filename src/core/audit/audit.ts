@@ -17,6 +17,9 @@ export interface AuditEntry {
   outputBytes: { stdout: number; stderr: number; other: number };
   filesWritten: string[];
   error?: string;
+  /** The runtime (runsc: gVisor) and image the thread's container ran on. */
+  runtime?: string;
+  image?: string;
 }
 
 export type AuditCodeMode = 'code' | 'hash';

@@ -46,7 +46,7 @@ export const CONTAINER_DEFAULTS = {
   /** Warm, kernel-ready containers kept for new threads. */
   poolSize: 1,
   network: 'none',
-  runtime: 'runc',
+  runtime: 'auto',
 } as const;
 
 export interface Range {

@@ -175,15 +175,31 @@ export class DockerClient {
    * Run a command to completion in a throwaway container of `image` (no network, read-only root,
    * no capabilities, the sandbox user) and return its output; the container is always removed.
    */
-  async runOnce(image: string, cmd: string[], labels: Record<string, string>, maxBytes = 16 * 1024 * 1024): Promise<ExecResult> {
+  async runOnce(
+    image: string,
+    cmd: string[],
+    labels: Record<string, string>,
+    opts: { user?: string; capAdd?: string[]; volume?: { name: string; target: string }; runtime?: string; maxBytes?: number } = {},
+  ): Promise<ExecResult> {
+    const maxBytes = opts.maxBytes ?? 16 * 1024 * 1024;
     return this.call(`running ${cmd[0]} in a throwaway container of ${image}`, async () => {
       const container = await this.api.createContainer({
         Image: image,
         Cmd: cmd,
-        User: SANDBOX_USER,
+        User: opts.user ?? SANDBOX_USER,
         Labels: { [MANAGED_LABEL]: 'true', ...labels },
         NetworkDisabled: true,
-        HostConfig: { NetworkMode: 'none', ReadonlyRootfs: true, CapDrop: ['ALL'], SecurityOpt: ['no-new-privileges:true'], Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=64m' }, PidsLimit: 64 },
+        HostConfig: {
+          NetworkMode: 'none',
+          ReadonlyRootfs: true,
+          CapDrop: ['ALL'],
+          CapAdd: opts.capAdd,
+          SecurityOpt: ['no-new-privileges:true'],
+          Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=64m' },
+          PidsLimit: 64,
+          Mounts: opts.volume ? [{ Type: 'volume', Source: opts.volume.name, Target: opts.volume.target, ReadOnly: false }] : undefined,
+          ...(opts.runtime ? { Runtime: opts.runtime } : {}),
+        },
       });
       try {
         const stream = (await container.attach({ stream: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream;

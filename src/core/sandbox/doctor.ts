@@ -2,6 +2,7 @@
 import { errorMessage } from '../errors';
 import { DockerClient } from './docker';
 import { EngineSource } from './engine';
+import { AUTO_RUNTIME, resolveRuntime } from './runtime';
 
 export interface EngineReport {
   context?: string;
@@ -21,12 +22,14 @@ export interface EngineReport {
   arch?: string;
   runtimes?: string[];
   defaultRuntime?: string;
+  /** The runtime sessions run under with the given setting (auto: runsc when present), and why. */
+  sandboxRuntime?: string;
   /** Why the engine could not be resolved or reached, with the fix. */
   error?: string;
 }
 
 /** Resolve, contact and describe the engine; never throws (a failure is in `error`). */
-export async function engineReport(docker: DockerClient): Promise<EngineReport> {
+export async function engineReport(docker: DockerClient, runtimeSetting = AUTO_RUNTIME): Promise<EngineReport> {
   const report: EngineReport = { reachable: false };
   try {
     const e = docker.engine;
@@ -42,6 +45,10 @@ export async function engineReport(docker: DockerClient): Promise<EngineReport> 
     report.arch = version.Arch;
     report.runtimes = Object.keys(info.Runtimes ?? {}).sort();
     report.defaultRuntime = info.DefaultRuntime;
+    report.sandboxRuntime = await resolveRuntime(docker, runtimeSetting).then(
+      (r) => `${r.name} (${r.why})`,
+      (err) => `${runtimeSetting}: ${errorMessage(err)}`,
+    );
   } catch (err) {
     report.error = errorMessage(err);
   }
@@ -58,6 +65,7 @@ export function formatEngineReport(r: EngineReport): string {
     ['engine', r.reachable ? [r.product, r.version, r.apiVersion && `(API ${r.apiVersion})`].filter(Boolean).join(' ') : 'not reachable'],
     ['os', r.os && [r.os, r.arch].filter(Boolean).join(', ')],
     ['runtimes', r.runtimes?.map((n) => (n === r.defaultRuntime ? `${n} (default)` : n)).join(', ')],
+    ['sandbox', r.sandboxRuntime],
   ];
   const lines = ['Docker engine'];
   for (const [k, v] of rows) if (v) lines.push(`  ${k.padEnd(9)} ${v}`);

@@ -10,7 +10,7 @@ export interface SandboxConfig {
   tmpSizeMb: number;
   /** `none` by default; a setting may choose another Docker network. */
   network: string;
-  /** `runc` by default; `runsc` for gVisor where installed. */
+  /** `auto` by default (gVisor's `runsc` when the engine has it, else the engine's default), or a runtime name. */
   runtime: string;
   /** Quota for /mnt/data, enforced by the engine after and during each call (overlay2 has no hard quota). */
   diskQuotaMb: number;
@@ -18,8 +18,12 @@ export interface SandboxConfig {
 
 export const DEFAULT_SANDBOX_CONFIG: SandboxConfig = { ...CONTAINER_DEFAULTS };
 
-/** The uid:gid of the image's unprivileged user. */
-export const SANDBOX_USER = '1000:1000';
+/**
+ * The uid:gid of the image's unprivileged user: one no host account has (distroless's `nonroot`),
+ * so a process that ever got past the mount namespace owns nothing of the person's on the host.
+ */
+export const SANDBOX_UID = 65532;
+export const SANDBOX_USER = `${SANDBOX_UID}:${SANDBOX_UID}`;
 
 /**
  * The hardened container: no network, read-only root, size-limited /tmp, non-root, no
@@ -32,6 +36,8 @@ export function containerSpec(opts: {
   volume: string;
   labels: Record<string, string>;
   config: SandboxConfig;
+  /** The resolved runtime to ask for (undefined: the engine's default). */
+  runtime: string | undefined;
   /** The in-container watchdog stops the container after this long without use (host gone). */
   watchdogSeconds: number;
 }): Dockerode.ContainerCreateOptions {
@@ -59,7 +65,7 @@ export function containerSpec(opts: {
       NanoCpus: Math.round(config.cpus * 1e9),
       Init: true,
       IpcMode: 'private',
-      Runtime: config.runtime,
+      ...(opts.runtime ? { Runtime: opts.runtime } : {}),
       Mounts: [{ Type: 'volume', Source: opts.volume, Target: DATA_DIR, ReadOnly: false }],
       RestartPolicy: { Name: 'no' },
       LogConfig: { Type: 'none', Config: {} },

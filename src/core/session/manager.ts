@@ -3,6 +3,7 @@ import { HistoryStore } from '../notebook/history';
 import { CONTAINER_DEFAULTS, LIMITS } from '../policy/limits';
 import { DockerClient } from '../sandbox/docker';
 import { ImageSource } from '../sandbox/image';
+import { ResolvedRuntime, resolveRuntime } from '../sandbox/runtime';
 import { DEFAULT_SANDBOX_CONFIG, SandboxConfig } from '../sandbox/spec';
 import { hashFromContainerName, LABELS, sessionNames } from './naming';
 import { WarmPool } from './pool';
@@ -39,6 +40,8 @@ export interface SessionSummary {
   created?: string;
   /** When a stopped container stopped. */
   finishedAt?: string;
+  /** The runtime its container runs under (runsc: gVisor). */
+  runtime?: string;
 }
 
 /**
@@ -58,6 +61,7 @@ export class SessionManager implements AsyncDisposable {
   readonly pool?: WarmPool;
   private poolStarted = false;
   private readonly history?: HistoryStore;
+  private resolvedRuntime?: Promise<ResolvedRuntime>;
 
   constructor(options: SessionManagerOptions) {
     this.docker = options.docker;
@@ -71,8 +75,23 @@ export class SessionManager implements AsyncDisposable {
     if (poolSize > 0) {
       // A pooled container is worth nothing once its host is gone: its watchdog stops it soon after.
       const watchdogSeconds = Math.min(POOL_WATCHDOG_SECONDS, this.watchdogSeconds);
-      this.pool = new WarmPool({ docker: this.docker, image: this.image, config: this.config, log: this.log, watchdogSeconds }, poolSize);
+      this.pool = new WarmPool({ docker: this.docker, image: this.image, config: this.config, log: this.log, watchdogSeconds, runtime: () => this.runtime() }, poolSize);
     }
+  }
+
+  /** The runtime new containers run under (`auto` resolved against the engine once; a failure is retried). */
+  runtime(): Promise<ResolvedRuntime> {
+    this.resolvedRuntime ??= resolveRuntime(this.docker, this.config.runtime).then(
+      (r) => {
+        this.log.info(`runtime: ${r.name} (${r.why})`);
+        return r;
+      },
+      (err) => {
+        this.resolvedRuntime = undefined;
+        throw err;
+      },
+    );
+    return this.resolvedRuntime;
   }
 
   /** Start filling the warm pool (after sweeping pool containers that dead processes left). */
@@ -97,6 +116,7 @@ export class SessionManager implements AsyncDisposable {
         pool: this.pool,
         watchdogSeconds: this.watchdogSeconds,
         history: this.history,
+        runtime: () => this.runtime(),
       });
       this.startPool();
       s.on('deleted', () => this.forget(threadKey));
@@ -168,6 +188,7 @@ export class SessionManager implements AsyncDisposable {
       };
       summary.container = name;
       summary.state = c.State === 'running' ? 'running' : 'stopped';
+      summary.runtime = l[LABELS.runtime];
       byHash.set(hash, summary);
     }
     const result = [...byHash.values()];

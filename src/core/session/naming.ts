@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { LABEL_PREFIX, MANAGED_LABEL } from '../sandbox/docker';
+import { SANDBOX_UID } from '../sandbox/spec';
 
 export const LABELS = {
   managed: MANAGED_LABEL,
@@ -10,6 +11,10 @@ export const LABELS = {
   role: `${LABEL_PREFIX}.role`,
   /** On a link volume: the data volume (a claimed pool volume) that holds the thread's files. */
   dataVolume: `${LABEL_PREFIX}.data-volume`,
+  /** On a data volume: the uid its files belong to (volumes from before uid 65532 have none). */
+  owner: `${LABEL_PREFIX}.owner`,
+  /** On a container: the runtime it was created with (shown by the sessions list). */
+  runtime: `${LABEL_PREFIX}.runtime`,
 } as const;
 
 /** What a labelled container or volume is for. */
@@ -56,9 +61,10 @@ export function sessionLabels(names: SessionNames, sessionId: string, role: Role
     [LABELS.session]: sessionId,
     [LABELS.created]: new Date().toISOString(),
     [LABELS.role]: role,
+    ...(role === 'data' ? { [LABELS.owner]: String(SANDBOX_UID) } : {}),
   };
 }
 
 export function poolLabels(role: 'pool' | 'pool-data'): Record<string, string> {
-  return { [LABELS.managed]: 'true', [LABELS.role]: role, [LABELS.created]: new Date().toISOString() };
+  return { [LABELS.managed]: 'true', [LABELS.role]: role, [LABELS.created]: new Date().toISOString(), ...(role === 'pool-data' ? { [LABELS.owner]: String(SANDBOX_UID) } : {}) };
 }

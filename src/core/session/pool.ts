@@ -3,6 +3,7 @@ import { KernelClient } from '../kernel/client';
 import { Logger } from '../log';
 import { DockerClient } from '../sandbox/docker';
 import { ImageSource } from '../sandbox/image';
+import { ResolvedRuntime } from '../sandbox/runtime';
 import { containerSpec, SandboxConfig } from '../sandbox/spec';
 import { LABELS, POOL_PREFIX, poolLabels } from './naming';
 
@@ -22,6 +23,7 @@ export interface PoolDeps {
   config: SandboxConfig;
   log: Logger;
   watchdogSeconds: number;
+  runtime: () => Promise<ResolvedRuntime>;
 }
 
 /** Wait after a claim before refilling, so the refill's CPU does not slow the claimed first result. */
@@ -118,12 +120,13 @@ export class WarmPool implements AsyncDisposable {
   private async create(): Promise<PoolEntry> {
     const { docker, config } = this.deps;
     const image = await this.deps.image.ensure();
+    const runtime = await this.deps.runtime();
     const id = uuid().slice(0, 12);
     const name = `${POOL_PREFIX}${id}`;
     const volume = `${name}-data`;
     await docker.createVolume(volume, poolLabels('pool-data'));
     const containerId = await docker.createContainer(
-      containerSpec({ name, image, volume, labels: poolLabels('pool'), config, watchdogSeconds: this.deps.watchdogSeconds }),
+      containerSpec({ name, image, volume, labels: { ...poolLabels('pool'), [LABELS.runtime]: runtime.name }, config, runtime: runtime.request, watchdogSeconds: this.deps.watchdogSeconds }),
     );
     try {
       await docker.startContainer(containerId);

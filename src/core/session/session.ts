@@ -12,7 +12,8 @@ import { readSingleFileFromTar, singleFileTar } from '../sandbox/archive';
 import { DockerClient } from '../sandbox/docker';
 import { HELPER, runHelper } from '../sandbox/helper';
 import { ImageSource, sameImageRef } from '../sandbox/image';
-import { containerSpec, SandboxConfig } from '../sandbox/spec';
+import { ResolvedRuntime } from '../sandbox/runtime';
+import { containerSpec, SandboxConfig, SANDBOX_UID } from '../sandbox/spec';
 import { HistoryStore } from '../notebook/history';
 import { LABELS, SessionNames, sessionLabels } from './naming';
 import { WarmPool } from './pool';
@@ -31,6 +32,8 @@ export interface SessionDeps {
   watchdogSeconds: number;
   /** Keeps the thread's executions across processes (optional). */
   history?: HistoryStore;
+  /** The runtime containers run under (`auto` resolved once per engine). */
+  runtime: () => Promise<ResolvedRuntime>;
 }
 
 export interface RunOptions {
@@ -98,6 +101,11 @@ export class Session extends EventEmitter implements AsyncDisposable {
     return this.names.threadKey;
   }
 
+  /** The image this session's container was started from (once it was). */
+  get image(): string | undefined {
+    return this.containerImage;
+  }
+
   get busy(): boolean {
     return this.busyCount > 0;
   }
@@ -125,13 +133,13 @@ export class Session extends EventEmitter implements AsyncDisposable {
   }
 
   /** Where this thread's files live: its own data volume, or a claimed pool volume named by its link volume. */
-  private async findVolume(): Promise<{ volume: string; sessionId?: string } | undefined> {
+  private async findVolume(): Promise<{ volume: string; sessionId?: string; owner?: string } | undefined> {
     const { docker } = this.deps;
     const own = await docker.volumeExists(this.names.volume);
-    if (own) return { volume: own.Name, sessionId: own.Labels?.[LABELS.session] };
+    if (own) return { volume: own.Name, sessionId: own.Labels?.[LABELS.session], owner: own.Labels?.[LABELS.owner] };
     const link = await docker.volumeExists(this.names.link);
     const data = link?.Labels?.[LABELS.dataVolume];
-    if (link && data) return { volume: data, sessionId: link.Labels?.[LABELS.session] };
+    if (link && data) return { volume: data, sessionId: link.Labels?.[LABELS.session], owner: String(SANDBOX_UID) };
     return undefined;
   }
 
@@ -193,13 +201,16 @@ export class Session extends EventEmitter implements AsyncDisposable {
     }
     this.id ??= found?.sessionId ?? uuid();
     const volume = found?.volume ?? this.names.volume;
+    const runtime = await this.deps.runtime();
     if (!found) await docker.createVolume(volume, sessionLabels(this.names, this.id, 'data'));
+    else if (found.owner !== String(SANDBOX_UID)) await this.migrateOwner(volume, image, runtime);
     const spec = containerSpec({
       name: this.names.container,
       image,
       volume,
-      labels: sessionLabels(this.names, this.id, 'session'),
+      labels: { ...sessionLabels(this.names, this.id, 'session'), [LABELS.runtime]: runtime.name },
       config: this.deps.config,
+      runtime: runtime.request,
       watchdogSeconds: this.deps.watchdogSeconds,
     });
     let id: string;
@@ -219,6 +230,29 @@ export class Session extends EventEmitter implements AsyncDisposable {
     this.containerId = id;
     this.state = 'running';
     return id;
+  }
+
+  /**
+   * A volume from before the sandbox user became uid 65532 holds files of uid 1000: hand them to the
+   * new user once, in a throwaway container that may only change owners (no network, read-only root).
+   */
+  private async migrateOwner(volume: string, image: string, runtime: ResolvedRuntime): Promise<void> {
+    const uid = String(SANDBOX_UID);
+    const script = `owner=$(stat -c %u ${DATA_DIR}); if [ "$owner" != ${uid} ]; then chown -R ${uid}:${uid} ${DATA_DIR} && echo "migrated from $owner"; fi`;
+    const r = await this.deps.docker.runOnce(image, ['sh', '-c', script], { [LABELS.role]: 'migrate' }, {
+      user: '0:0',
+      capAdd: ['CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER'],
+      volume: { name: volume, target: DATA_DIR },
+      runtime: runtime.request,
+    });
+    const said = r.stdout.toString('utf8').trim();
+    if (r.exitCode !== 0) {
+      throw new InfrastructureError(
+        `The files of this thread (volume ${volume}) could not be handed to the sandbox user ${uid}: ${r.stderr.toString('utf8').trim().slice(-300)}`,
+        `Run: docker run --rm -v ${volume}:/mnt/data --user 0 ${image} chown -R ${uid}:${uid} /mnt/data — or delete the session if its files are not needed.`,
+      );
+    }
+    if (said) this.log.info(`session ${this.names.container}: volume ${volume} ${said} to uid ${uid}`);
   }
 
   /** Take a warm container for a brand-new thread: rename it, and record its volume in a link volume. */

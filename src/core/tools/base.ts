@@ -51,6 +51,8 @@ export async function runTool(
       const stdout = streamText(outputs, 'stdout').length;
       const stderr = streamText(outputs, 'stderr').length;
       const total = JSON.stringify(outputs).length;
+      // Resolved once per engine; not asked again when the engine is what failed.
+      const runtime = result.status === 'unavailable' ? undefined : await ctx.manager.runtime().then((r) => r.name, () => undefined);
       await ctx.audit
         .append({
           time: new Date(started).toISOString(),
@@ -64,6 +66,8 @@ export async function runTool(
           outputBytes: { stdout, stderr, other: Math.max(0, total - stdout - stderr) },
           filesWritten: result.files.filter((f) => f.change !== undefined).map((f) => f.hostPath ?? f.path),
           error: result.status === 'ok' ? undefined : result.text.slice(0, 500),
+          runtime,
+          image: session.image,
         })
         .catch(() => undefined);
     }
