@@ -44,13 +44,33 @@ export interface BenchOptions {
   quick: boolean;
   out: string;
   log: (line: string) => void;
+  /** One runtime; default: runc and, when the engine has it, runsc (gVisor), side by side. */
+  runtime?: string;
 }
 
+/** Every measure once per runtime; the JSON holds each runtime's figures under its name. */
 export async function runBench(opts: BenchOptions): Promise<Record<string, unknown>> {
+  let runtimes = opts.runtime ? [opts.runtime] : ['runc'];
+  if (!opts.runtime) {
+    const probe = createCore({ poolSize: 0 });
+    if (Object.keys((await probe.docker.info()).Runtimes ?? {}).includes('runsc')) runtimes.push('runsc');
+    probe.docker.close();
+  }
+  const results: Record<string, unknown> = { date: new Date().toISOString(), quick: opts.quick, runtimes: {} as Record<string, unknown> };
+  for (const runtime of runtimes) {
+    opts.log(`== runtime ${runtime}`);
+    (results.runtimes as Record<string, unknown>)[runtime] = await benchRuntime(opts, runtime);
+  }
+  writeFileSync(opts.out, JSON.stringify(results, null, 2) + '\n');
+  return results;
+}
+
+async function benchRuntime(opts: BenchOptions, runtime: string): Promise<Record<string, unknown>> {
   const { log } = opts;
   const n = (full: number, quick: number) => (opts.quick ? quick : full);
-  const results: Record<string, unknown> = { date: new Date().toISOString(), quick: opts.quick };
-  const base = createCore({ idleStopMinutes: 0, poolSize: 0 });
+  const results: Record<string, unknown> = { runtime };
+  const sandbox = { runtime };
+  const base = createCore({ idleStopMinutes: 0, poolSize: 0, sandbox });
   await base.docker.ping();
   const image = await base.image.ensure((l) => log(`[image] ${l}`));
   results.image = image;
@@ -71,10 +91,10 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
   try {
     // Baselines: the naive executors, in this same run.
     log('baseline: docker run --rm python3 -c print(1)');
-    dockerCli(['run', '--rm', '--network', 'none', image, 'python3', '-c', 'print(1)']); // warm the engine's caches
-    const runEmpty = stats(Array.from({ length: n(10, 3) }, () => dockerCli(['run', '--rm', '--network', 'none', image, 'python3', '-c', 'print(1)'])));
+    dockerCli(['run', '--rm', '--network', 'none', '--runtime', runtime, image, 'python3', '-c', 'print(1)']); // warm the engine's caches
+    const runEmpty = stats(Array.from({ length: n(10, 3) }, () => dockerCli(['run', '--rm', '--network', 'none', '--runtime', runtime, image, 'python3', '-c', 'print(1)'])));
     log('baseline: docker run --rm with the data-stack imports');
-    const runStack = stats(Array.from({ length: n(5, 2) }, () => dockerCli(['run', '--rm', '--network', 'none', image, 'python3', '-c', `${DATA_STACK}; print(1)`])));
+    const runStack = stats(Array.from({ length: n(5, 2) }, () => dockerCli(['run', '--rm', '--network', 'none', '--runtime', runtime, image, 'python3', '-c', `${DATA_STACK}; print(1)`])));
     const holder = ctxFor(base, newThread());
     await py(holder, '1');
     const holderId = (await base.manager.session(holder.threadKey).inspect()).Id;
@@ -84,7 +104,7 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
 
     // 1. Warm first result in a new thread (pool hit).
     log('1. warm first result in a new thread (pool)');
-    const pooled = createCore({ idleStopMinutes: 0, poolSize: 1 });
+    const pooled = createCore({ idleStopMinutes: 0, poolSize: 1, sandbox });
     pooled.manager.startPool();
     const warm: number[] = [];
     for (let i = 0; i < n(20, 5); i++) {
@@ -131,6 +151,24 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
     const shell: number[] = [];
     for (let i = 0; i < n(20, 5); i++) shell.push((await timed(() => runShellCommand({ command: 'echo hi' }, holder)))[0]);
     results.shellEcho = stats(shell);
+
+    // 5b. What differs most between runtimes: a CPU-bound cell, a file-heavy cell (system calls),
+    //     and importing the data stack in a fresh interpreter (thousands of file opens).
+    log('5b. CPU-bound cell, file-heavy cell, fresh-interpreter import');
+    results.cpuBound = stats(await sequential(n(5, 2), async () => (await py(holder, 'sum(i * i for i in range(2_000_000))')).execution!.durationMs));
+    results.fileHeavy = stats(
+      await sequential(n(5, 2), async () =>
+        (await py(holder, 'import os, shutil\nos.makedirs("fh", exist_ok=True)\nfor i in range(2000):\n    open(f"fh/{i}.txt", "w").write("x" * 512)\ntotal = sum(len(open(f"fh/{i}.txt").read()) for i in range(2000))\nshutil.rmtree("fh")')).execution!.durationMs,
+      ),
+    );
+    results.freshImport = stats(
+      await sequential(n(3, 1), async () => {
+        const o = await runShellCommand({ command: 'python3 -c "import time; t = time.perf_counter(); import pandas, matplotlib.pyplot; print(round((time.perf_counter() - t) * 1000))"' }, holder);
+        const value = Number(/^(\d+)$/m.exec(o.text)?.[1]);
+        if (!Number.isFinite(value)) throw new Error(`fresh import failed: ${o.text}`);
+        return value;
+      }),
+    );
 
     // 6. Upload and download of 100 MB.
     log('6. 100 MB upload and download');
@@ -195,7 +233,7 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
     const envDir = join(envRoot, '.code-interpreter');
     mkdirSync(envDir);
     writeFileSync(join(envDir, 'apt.txt'), 'python3-humanize\n');
-    const derived = createCore({ idleStopMinutes: 0, poolSize: 1, environment: { dir: envDir } });
+    const derived = createCore({ idleStopMinutes: 0, poolSize: 1, sandbox, environment: { dir: envDir } });
     try {
       const [buildMs, derivedTag] = await timed(() => derived.environment.build(undefined, { noCache: true }));
       derived.manager.startPool();
@@ -231,7 +269,6 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
     for (const [core, thread] of threads) await core.manager.delete(thread).catch(() => undefined);
     await base.manager[Symbol.asyncDispose]();
   }
-  writeFileSync(opts.out, JSON.stringify(results, null, 2) + '\n');
   return results;
 }
 
@@ -241,8 +278,35 @@ async function sequential<T>(times: number, fn: () => Promise<T>): Promise<T[]> 
   return out;
 }
 
-/** The table printed after a run: figure, target, and the ratio against the same-run baseline. */
-export function formatBench(r: Record<string, any>): string {
+/** Each runtime's table, then gVisor against runc on the same measures when both ran. */
+export function formatBench(all: Record<string, any>): string {
+  const names = Object.keys(all.runtimes);
+  const parts = names.map((name) => `runtime ${name}\n${formatRuntime(all.runtimes[name])}`);
+  if (all.runtimes.runc && all.runtimes.runsc) parts.push(`runsc (gVisor) against runc, p50\n${formatComparison(all.runtimes.runc, all.runtimes.runsc)}`);
+  return parts.join('\n\n');
+}
+
+function formatComparison(a: Record<string, any>, b: Record<string, any>): string {
+  const ms = (v: number) => `${v.toFixed(v < 10 ? 1 : 0)} ms`;
+  const rows: Array<[string, number, number, (v: number) => string, boolean]> = [
+    ['warm first result (pool)', a.warmFirstResult.p50, b.warmFirstResult.p50, ms, false],
+    ['cold first result', a.coldFirstResult.p50, b.coldFirstResult.p50, ms, false],
+    ['trivial cell round trip', a.trivialRoundTrip.p50, b.trivialRoundTrip.p50, ms, false],
+    ['CPU-bound cell', a.cpuBound.p50, b.cpuBound.p50, ms, false],
+    ['file-heavy cell', a.fileHeavy.p50, b.fileHeavy.p50, ms, false],
+    ['first import pandas+pyplot (fresh kernel)', a.freshImport.p50, b.freshImport.p50, ms, false],
+    ['shell echo round trip', a.shellEcho.p50, b.shellEcho.p50, ms, false],
+    [`upload ${a.transfer.megabytes} MB`, a.transfer.uploadMBps, b.transfer.uploadMBps, (v) => `${v.toFixed(0)} MB/s`, true],
+    [`download ${a.transfer.megabytes} MB`, a.transfer.downloadMBps, b.transfer.downloadMBps, (v) => `${v.toFixed(0)} MB/s`, true],
+    ['RSS per idle session', a.idleSessions.rssMbPerSession.p50, b.idleSessions.rssMbPerSession.p50, (v) => `${v.toFixed(0)} MB`, false],
+  ];
+  const table = [['measure', 'runc', 'runsc', 'runsc ÷ runc'], ...rows.map(([m, x, y, f, rate]) => [m, f(x), f(y), `${(rate ? x / y : y / x).toFixed(2)}× ${rate ? 'slower' : 'the time'}`])];
+  const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
+  return table.map((row) => '| ' + row.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |').join('\n');
+}
+
+/** One runtime's table: figure, target, and the ratio against the same-run baseline. */
+function formatRuntime(r: Record<string, any>): string {
   const ms = (v: number) => `${v.toFixed(v < 10 ? 1 : 0)} ms`;
   const x = (v: number) => `${v.toFixed(1)}×`;
   const rows: string[][] = [
@@ -252,6 +316,9 @@ export function formatBench(r: Record<string, any>): string {
     ['trivial cell round trip', ms(r.trivialRoundTrip.p50), ms(r.trivialRoundTrip.p95), '≤ 15 ms, ≥ 10×', `${x(r.ratios.trivialVsDockerExecPython)} vs docker exec python3 -c`],
     ['first import pandas+pyplot (fresh session)', ms(r.firstDataStackImportKernelMs.p50), ms(r.firstDataStackImportKernelMs.p95), '≤ 50 ms', ''],
     ['shell echo round trip', ms(r.shellEcho.p50), ms(r.shellEcho.p95), '', `${x(r.ratios.shellEchoVsDockerExecPython)} vs docker exec python3 -c`],
+    ['CPU-bound cell (2M-step Python loop)', ms(r.cpuBound.p50), ms(r.cpuBound.p95), '', ''],
+    ['file-heavy cell (2,000 files written, read, removed)', ms(r.fileHeavy.p50), ms(r.fileHeavy.p95), '', ''],
+    ['import pandas+pyplot, fresh interpreter', ms(r.freshImport.p50), ms(r.freshImport.p95), '', 'what the warm kernel saves'],
     [`upload ${r.transfer.megabytes} MB`, `${r.transfer.uploadMBps.toFixed(0)} MB/s`, '', '≥ 200 MB/s', ''],
     [`download ${r.transfer.megabytes} MB`, `${r.transfer.downloadMBps.toFixed(0)} MB/s`, '', '≥ 200 MB/s', ''],
     [`list ${r.listFiles.files} files`, ms(r.listFiles.p50), ms(r.listFiles.p95), '≤ 300 ms', ''],

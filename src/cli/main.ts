@@ -61,7 +61,8 @@ Commands
                                             exact package list (Debian and Python) to FILE or stdout
   doctor                                    show the Docker engine in use (context, endpoint, version, runtimes)
   demo                                      run the incident-report example end to end
-  bench [--quick] [--out FILE]              measure the engine against docker run/exec baselines
+  bench [--quick] [--out FILE]              measure the engine against docker run/exec baselines, under runc
+                                            and gVisor (runsc) side by side when the engine has it (--runtime: one)
   mcp [--allow-thread-arg]                  serve the eight tools over MCP on stdio (--thread names its thread)
 
 Options
@@ -273,7 +274,7 @@ async function main(argv: string[]): Promise<number> {
         return await demo(core, ctx, progress);
       case 'bench': {
         const out = values.out ?? 'bench-results.json';
-        const results = await runBench({ quick: values.quick!, out, log: (l) => process.stderr.write(`${l}\n`) });
+        const results = await runBench({ quick: values.quick!, out, runtime: values.runtime, log: (l) => process.stderr.write(`${l}\n`) });
         process.stdout.write(formatBench(results) + `\n\nAll figures: ${out}\n`);
         return 0;
       }

@@ -189,6 +189,7 @@ export class KernelClient extends EventEmitter {
     }
     this.handle.stdin?.end();
     await Promise.race([this.exited, new Promise((r) => setTimeout(r, 5_000))]);
+    if (!this.exitedFlag) this.handle.close();
   }
 
   /** Ask the kernel to exit; kill it if it does not. */
@@ -198,5 +199,6 @@ export class KernelClient extends EventEmitter {
     this.handle.stdin?.end();
     const ended = await Promise.race([this.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 2_000))]);
     if (!ended) await this.kill();
+    if (!this.exitedFlag) this.handle.close();
   }
 }

@@ -18,6 +18,11 @@ export interface ExecHandle {
   readonly stdin?: Writable;
   /** Resolves with the exit code when the process ends (null if Docker did not report one). */
   readonly exited: Promise<number | null>;
+  /**
+   * Drop the connection to the engine. For a process that was told to end and did not say so: under
+   * gVisor an exec's stream can stay open after its container is gone, and would keep the host process alive.
+   */
+  close(): void;
 }
 
 export interface ExecOptions {
@@ -346,7 +351,7 @@ export class DockerClient {
         stream.on('close', finish);
         stream.on('error', finish);
       });
-      return { stdout, stderr, stdin: opts.stdin ? (stream as unknown as Writable) : undefined, exited };
+      return { stdout, stderr, stdin: opts.stdin ? (stream as unknown as Writable) : undefined, exited, close: () => stream.destroy() };
     });
   }
 
