@@ -129,8 +129,11 @@ export class EnvironmentUi implements EnvironmentView, vscode.Disposable {
   private hooks(): EnvironmentHooks {
     return {
       approve: (spec, plan) => this.approve(spec, plan),
-      // The core writes every line to the log channel itself; the notification shows the latest.
-      progress: (line) => this.notification?.report(line),
+      // The core writes every line to the log channel itself; the notification shows the latest
+      // one that says something (not Docker's layer bookkeeping).
+      progress: (line) => {
+        if (!/^\s*--->|^Removing intermediate container|^\s*$/.test(line)) this.notification?.report(line.trim());
+      },
       onStatus: (status) => this.onStatus(status),
     };
   }
@@ -280,7 +283,7 @@ export class EnvironmentUi implements EnvironmentView, vscode.Disposable {
         detail: [
           ...plan,
           '',
-          vscode.l10n.t('Packages are downloaded while the image builds only; sessions stay without network. You are asked once for these files.'),
+          vscode.l10n.t('The image is built once, with network only where apt.txt or a pip index needs it; sessions stay without network. You are asked once for these files.'),
         ].join('\n'),
       },
       build,
