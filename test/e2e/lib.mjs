@@ -107,7 +107,8 @@ export class CodeServer {
     return r.stdout + r.stderr;
   }
 
-  async start(workspace) {
+  /** Starts on a free port; `trust: true` keeps workspace trust on (the default run turns it off). */
+  async start(workspace, { trust = false } = {}) {
     this.port = await freePort();
     const args = [
       this.entry,
@@ -116,7 +117,7 @@ export class CodeServer {
       '--bind-addr', `127.0.0.1:${this.port}`,
       '--disable-telemetry',
       '--disable-update-check',
-      '--disable-workspace-trust',
+      ...(trust ? [] : ['--disable-workspace-trust']),
       '--disable-getting-started-override',
       '--ignore-last-opened',
       workspace,

@@ -204,6 +204,9 @@ function dumpLogs() {
 
 // ---------------------------------------------------------------- the suite
 
+/** Folders besides the main workspace that the suite opened (removed at the end). */
+const extraWorkspaces = [];
+
 async function main() {
   const { vsix, fixtureVsix, workspace } = await prepare();
   const windowKey = windowThreadKey(workspace);
@@ -528,6 +531,75 @@ async function main() {
     assert(seen.progress, 'the progress line is not collapsed in the panel');
   }, { needs: [charted] });
 
+  // Issue 11: a module the image lacks. The tool result names the package that provides it, and
+  // @interpreter offers a button that adds it to the workspace's sandbox environment (not clicked
+  // here: it would start an apt build of minutes).
+  await check('a missing module (import cv2): the tool result names its package and @interpreter offers "Add … to this workspace\'s sandbox"', async () => {
+    await askInNewChat('@interpreter find the edges in a picture with opencv');
+    await wb.waitForResponse(/E2E_ANSWER cv2/, { timeoutMs: 120_000, onApprove: (t) => approvals.push(t) });
+    const req = transcript().filter((t) => t.scenario === 'cv2' && t.results && t.results.length).pop();
+    assert(req, 'the scripted model got no tool result for `import cv2`');
+    const result = req.results[0].text;
+    assert(/No module named 'cv2'/.test(result), `the tool result does not report the missing module: ${result.slice(0, 800)}`);
+    const button = wb.responses().last().locator('.monaco-button', { hasText: "to this workspace's sandbox" }).first();
+    await button.waitFor({ state: 'visible', timeout: 20_000 }).catch(() => {
+      throw new AssertionError(`the response shows no "Add … to this workspace's sandbox" button (the tool result said: ${result.slice(0, 800)})`);
+    });
+    const label = ((await button.innerText()) || '').trim();
+    const added = /^Add (\S+) to this workspace's sandbox$/.exec(label);
+    assert(added, `unexpected button label "${label}"`);
+    log(`button: "${label}"`);
+    // The Debian package is preferred when the hint names one.
+    if (/python3-opencv/.test(result)) assert(added[1] === 'python3-opencv', `the button adds ${added[1]}, not the Debian package python3-opencv the tool result names`);
+    await button.scrollIntoViewIfNeeded().catch(() => {});
+    await sleep(800);
+    await wb.screenshot('13-chat-add-package');
+    assert(!existsSync(join(workspace, '.code-interpreter')), 'the workspace got a .code-interpreter folder without the button being clicked');
+  }, { needs: [activated] });
+
+  // Issue 11: in an untrusted workspace the environment files are ignored, and the user is told why.
+  // code-server is restarted with workspace trust on, on a second folder that declares an apt.txt;
+  // with startupPrompt "never" it opens in Restricted Mode without a dialog.
+  await check('an untrusted workspace ignores its sandbox environment files and says why', async () => {
+    const untrusted = mkdtempSync(join(tmpdir(), 'ci-e2e-untrusted-'));
+    extraWorkspaces.push(untrusted);
+    mkdirSync(join(untrusted, '.code-interpreter'));
+    writeFileSync(join(untrusted, '.code-interpreter/apt.txt'), 'python3-humanize\n');
+    const settingsFile = join(RUN, 'user-data/User/settings.json');
+    const settings = JSON.parse(readFileSync(settingsFile, 'utf8'));
+    writeFileSync(settingsFile, JSON.stringify({ ...settings, 'security.workspace.trust.enabled': true, 'security.workspace.trust.startupPrompt': 'never' }, null, 2));
+    const context = wb.page.context();
+    await wb.page.close().catch(() => {});
+    await server.stop();
+    await server.start(untrusted, { trust: true });
+    const page = await context.newPage();
+    wb = new Workbench(page, ARTIFACTS);
+    control = new Control(join(RUN, 'control'), wb);
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(untrusted)}`);
+    await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
+    const ws = await waitFor('the scripted-model fixture to answer in the new window', () => control.send({ op: 'workspace' }, { timeoutMs: 10_000 }), { timeoutMs: 60_000, intervalMs: 1000 });
+    assert(ws.folders.includes(untrusted), `the window opened ${JSON.stringify(ws.folders)}, not ${untrusted}`);
+    assert(ws.isTrusted === false, 'the workspace is trusted: the check needs Restricted Mode');
+    const info = await control.send({ op: 'extension', extensionId: EXTENSION_ID, activate: true });
+    assert(info.isActive, `${EXTENSION_ID} does not activate in Restricted Mode (capabilities.untrustedWorkspaces)`);
+    const toast = page.locator('.notification-toast, .notifications-center .notification-list-item', { hasText: 'not trusted' }).first();
+    await toast.waitFor({ state: 'visible', timeout: 20_000 }).catch(() => {
+      throw new AssertionError('no notification says that the environment files are ignored because the workspace is not trusted');
+    });
+    const message = (await toast.innerText()).replace(/\s+/g, ' ');
+    log(`notification: ${message}`);
+    assert(/\.code-interpreter/.test(message), `the notification does not name the folder: ${message}`);
+    assert(/Manage Workspace Trust/.test(message), `the notification has no "Manage Workspace Trust" button: ${message}`);
+    await sleep(500);
+    await wb.screenshot('14-untrusted-environment');
+    const status = await control.send({ op: 'exports', extensionId: EXTENSION_ID, path: 'core.environment.status' });
+    log(`environment status: ${JSON.stringify(status)}`);
+    assert(status && status.state === 'builtin', `the environment is "${status && status.state}", not the built-in image`);
+    assert(/not trusted/.test(status.reason || ''), `the status gives no reason: ${JSON.stringify(status)}`);
+    const declared = await control.send({ op: 'exports', extensionId: EXTENSION_ID, path: 'core.environment.declared' });
+    assert(declared === null, `the untrusted workspace's apt.txt was read: ${JSON.stringify(declared).slice(0, 300)}`);
+  }, { needs: [loaded] });
+
   return { workspace, windowKey };
 }
 
@@ -595,6 +667,7 @@ try {
 } catch {}
 if (windowKey) await cleanupSessions(windowKey).catch((e) => log(`cleanup failed: ${e.message}`));
 if (workspaceDir) rmSync(workspaceDir, { recursive: true, force: true });
+for (const dir of extraWorkspaces) rmSync(dir, { recursive: true, force: true });
 
 console.log('\n==== e2e results');
 for (const r of results) console.log(`${r.ok ? 'ok    ' : 'FAILED'} ${r.name}${r.ok ? ` (${(r.ms / 1000).toFixed(1)} s)` : `\n       ${r.reason.split('\n').join('\n       ')}`}`);
