@@ -11,7 +11,7 @@ import { formatBytes } from '../core/policy/truncate';
 import { ADD_PACKAGE_COMMAND, AddPackageArgs, EnvironmentView, PackageHint, packageToAdd } from './environment';
 import { SessionsModel, sessionUri } from './sessions';
 import { PARTICIPANT_ID, resolveParticipantThread, THREAD_METADATA_KEY } from './threads';
-import { ToolRun, ToolService, toolId } from './tools';
+import { inlineCode, ToolRun, ToolService, toolId } from './tools';
 
 /** Model ↔ tool rounds per request before we stop and say so. */
 export const MAX_ROUNDS = 12;
@@ -322,8 +322,8 @@ function offerPackages(environment: EnvironmentView, stream: vscode.ChatResponse
     const add = packageToAdd(hint);
     if (!add || offered.has(add.name)) continue;
     offered.add(add.name);
-    const what = hint.kind === 'module' ? vscode.l10n.t('The Python module `{0}` is not in the sandbox', hint.missing) : vscode.l10n.t('The command `{0}` is not in the sandbox', hint.missing);
-    stream.markdown(`\n\n${what}: ${vscode.l10n.t('{0} provides it.', `\`${add.name}\``)}\n\n`);
+    const what = hint.kind === 'module' ? vscode.l10n.t('The Python module {0} is not in the sandbox', inlineCode(hint.missing)) : vscode.l10n.t('The command {0} is not in the sandbox', inlineCode(hint.missing));
+    stream.markdown(`\n\n${what}: ${vscode.l10n.t('{0} provides it.', inlineCode(add.name))}\n\n`);
     const args: AddPackageArgs = { ...add, prompt };
     stream.button({ command: ADD_PACKAGE_COMMAND, title: vscode.l10n.t("Add {0} to this workspace's sandbox", add.name), arguments: [args] });
   }
