@@ -62,6 +62,8 @@ export { EnvironmentImage, ENV_REPOSITORY } from './environment/image';
 export type { EnvironmentHooks, EnvironmentImageOptions, EnvironmentStatus } from './environment/image';
 export { EnvironmentError } from './environment/build';
 export { describePlan, ENV_DIR_NAME, ENV_FILES, readEnvironment } from './environment/spec';
+export { findPackageHint, hintText } from './environment/hints';
+export type { PackageHint } from './environment/hints';
 export type { EnvironmentSpec } from './environment/spec';
 export { exportNotebook, toNotebook } from './notebook/export';
 export type { NotebookEnvironment } from './notebook/export';

@@ -2,6 +2,7 @@ import { ExecutionRecord, ExecutionStatus, mimeText, Output, streamText } from '
 import { ATTACHED_IMAGE_MIMES, bundleText, hasImage } from '../notebook/plaintext';
 import { LIMITS } from '../policy/limits';
 import { formatBytes, truncateMiddle } from '../policy/truncate';
+import { findPackageHint, hintText, PackageHint } from '../environment/hints';
 import { ExecutionResult } from '../session/session';
 import { mimeFromName } from './mime';
 
@@ -36,6 +37,8 @@ export interface ToolOutcome {
   execution?: ExecutionRecord;
   /** Structured data for UIs (listings, matches), when the tool has any. */
   data?: unknown;
+  /** A missing module or command, and the package that provides it (the "add to the sandbox" offer). */
+  hint?: PackageHint;
 }
 
 export function outcome(tool: string, status: ToolStatus, text: string, extra: Partial<ToolOutcome> = {}): ToolOutcome {
@@ -107,6 +110,8 @@ export function describeExecution(tool: string, result: ExecutionResult, timeout
   if (files.length) {
     lines.push('Files created or changed in /mnt/data: ' + files.map((f) => `${f.path} (${formatBytes(f.size)}, ${f.type}, ${f.change})`).join('; '));
   }
+  const hint = record.status === 'ok' && record.kind !== 'shell' ? undefined : findPackageHint(record, result.exitCode);
+  if (hint) lines.push(hintText(hint));
   lines.push(...extraLines, ...notes);
   if (lines.length === 0) lines.push(record.status === 'ok' ? '(no output)' : 'The execution produced no output.');
   return {
@@ -117,5 +122,6 @@ export function describeExecution(tool: string, result: ExecutionResult, timeout
     images: imagesOf(record.outputs).slice(0, LIMITS.maxImagesPerResult),
     files,
     execution: record,
+    ...(hint ? { hint } : {}),
   };
 }
