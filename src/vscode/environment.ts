@@ -19,6 +19,7 @@ import {
   EnvironmentStatus,
   errorMessage,
   InterpreterError,
+  PackageHint,
   readEnvironment,
 } from '../core';
 import { environmentDir, readSettings, SECTION } from './config';
@@ -32,16 +33,7 @@ const MAX_APPROVED = 100;
 /** Folders whose "ignored: the workspace is not trusted" message was shown in this workspace. */
 const TOLD_UNTRUSTED_KEY = 'codeInterpreter.environment.toldUntrusted';
 
-/**
- * What a tool outcome says provides a missing module or command (the core's PackageHint, from
- * src/core/environment/hints.ts). Local until the core exports it; the shapes are the same.
- */
-export interface PackageHint {
-  kind: 'module' | 'command';
-  missing: string;
-  apt?: string;
-  pip?: string;
-}
+export type { PackageHint };
 
 type PackageFile = typeof ENV_FILES.apt | typeof ENV_FILES.requirements;
 
@@ -338,22 +330,13 @@ export class EnvironmentUi implements EnvironmentView, vscode.Disposable {
     }
   }
 
-  /** The declaration file (and line) a failure points at: the core's EnvironmentError, or a file:line message of a malformed file. */
+  /** The declaration file (and line) a failure points at (the core's EnvironmentError). */
   private locate(err: unknown): { uri: vscode.Uri; line?: number; label: string } | undefined {
     const dir = this.dir;
-    if (!dir || !(err instanceof InterpreterError)) return undefined;
-    if (err instanceof EnvironmentError && err.where) {
-      const file = err.where.file;
-      if (file !== ENV_FILES.apt && file !== ENV_FILES.requirements) return undefined; // a wheel: nothing to open in an editor
-      return { uri: vscode.Uri.file(join(dir, file)), line: err.where.line, label: file };
-    }
-    // readEnvironment's messages start with "<dir>/<file>:<line>: ".
-    for (const file of [ENV_FILES.apt, ENV_FILES.requirements]) {
-      const path = join(dir, file);
-      const m = errorMessage(err).startsWith(`${path}:`) ? /^:(\d+):/.exec(errorMessage(err).slice(path.length)) : null;
-      if (m) return { uri: vscode.Uri.file(path), line: Number(m[1]), label: file };
-    }
-    return undefined;
+    if (!dir || !(err instanceof EnvironmentError) || !err.where) return undefined;
+    const file = err.where.file;
+    if (file !== ENV_FILES.apt && file !== ENV_FILES.requirements) return undefined; // a wheel: nothing to open in an editor
+    return { uri: vscode.Uri.file(join(dir, file)), line: err.where.line, label: file };
   }
 
   // ---------------------------------------------------------------- trust

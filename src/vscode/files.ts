@@ -198,7 +198,8 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
       item.description = [state, active ? vscode.l10n.t('active') : '', env ?? ''].filter(Boolean).join(' · ');
       item.iconPath = new vscode.ThemeIcon(info.busy ? 'sync~spin' : info.state === 'running' ? 'vm-running' : 'vm-outline');
       const envLine = this.environment ? `\n\n${this.environment.describe(info.image)}` : '';
-      item.tooltip = new vscode.MarkdownString(`**${info.title}**\n\n${state}${envLine}\n\n\`${info.threadKey}\``);
+      const runtimeLine = info.runtime ? `\n\n${vscode.l10n.t('Runtime: {0}', info.runtime === 'runsc' ? 'runsc (gVisor)' : info.runtime)}` : '';
+      item.tooltip = new vscode.MarkdownString(`**${info.title}**\n\n${state}${envLine}${runtimeLine}\n\n\`${info.threadKey}\``);
       item.contextValue = `session.${info.state === 'running' ? 'running' : 'stopped'}${info.busy ? '.busy' : ''}`;
       item.resourceUri = sessionUri(info.threadHash);
       return item;

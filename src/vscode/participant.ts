@@ -310,8 +310,7 @@ async function toolLoop(
 
 /** The core's hint on a tool outcome: which package provides a missing module or command. */
 function hintOf(outcome: ToolOutcome): PackageHint | undefined {
-  const hint = (outcome as ToolOutcome & { hint?: PackageHint }).hint;
-  return hint && typeof hint.missing === 'string' ? hint : undefined;
+  return outcome.hint;
 }
 
 /** A button per missing package: add it to the workspace's sandbox environment, rebuild, ask again. */

@@ -16,6 +16,8 @@ export interface SessionInfo {
   busy: boolean;
   /** The image its container runs (sessions this window started or used). */
   image?: string;
+  /** The runtime its container runs under (runsc: gVisor), as Docker's labels say. */
+  runtime?: string;
 }
 
 export type SessionEvent =
@@ -141,7 +143,7 @@ export class SessionsModel implements vscode.Disposable {
     const byKey = new Map<string, SessionInfo>();
     for (const s of this.summaries) {
       if (!s.threadKey) continue;
-      byKey.set(s.threadKey, { threadKey: s.threadKey, threadHash: s.threadHash, title: this.title(s.threadKey), state: s.state, busy: false });
+      byKey.set(s.threadKey, { threadKey: s.threadKey, threadHash: s.threadHash, title: this.title(s.threadKey), state: s.state, busy: false, runtime: s.runtime });
     }
     for (const s of this.manager.active) {
       const info = byKey.get(s.threadKey) ?? { threadKey: s.threadKey, threadHash: s.names.threadHash, title: this.title(s.threadKey), state: s.state === 'running' ? 'running' : 'new', busy: false };

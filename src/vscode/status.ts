@@ -13,13 +13,15 @@ export function registerStatusBar(context: vscode.ExtensionContext, model: Sessi
     const session = model.session(key);
     const title = model.title(key);
     const busy = session.busy;
+    const runtime = model.list().find((s) => s.threadKey === key)?.runtime;
     item.text = busy ? `$(sync~spin) ${title}` : `$(beaker) ${title}`;
     item.tooltip = new vscode.MarkdownString(
       (busy
         ? vscode.l10n.t('Code Interpreter: **{0}** is running code. Click to open the output panel.', title)
         : vscode.l10n.t('Code Interpreter: active session **{0}**. Click to open the output panel.', title)) +
         '\n\n' +
-        environment.describe(session.image),
+        environment.describe(session.image) +
+        (runtime ? '\n\n' + vscode.l10n.t('Runtime: {0}', runtime === 'runsc' ? 'runsc (gVisor)' : runtime) : ''),
     );
     item.backgroundColor = undefined;
     void vscode.commands.executeCommand('setContext', 'codeInterpreter.busy', busy);

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { before, describe, it } from 'node:test';
-import { Core, executePythonCode, listSessionFiles, readSessionFile, runShellCommand } from '../../src/core';
+import { CONTAINER_DEFAULTS, Core, executePythonCode, listSessionFiles, readSessionFile, runShellCommand } from '../../src/core';
 import { sessionLabels, sessionNames } from '../../src/core/session/naming';
 import { core, tempDir, threadKey, toolContext, createTestCore , TEST_RUNTIME } from '../helpers/env';
 
@@ -34,9 +34,10 @@ describe('session container', () => {
     assert.deepEqual(info.Mounts.map((m) => [m.Type, m.Destination]), [['volume', '/mnt/data']]);
     // A uid no host account has (not 1000, the first desktop user's).
     assert.equal(info.Config.User, '65532:65532');
-    // The runtime the engine reports: gVisor under auto when the engine has it, else what was asked.
+    // The runtime the engine reports: what was asked (auto: gVisor when the engine has it, else the engine's default).
     const runtimes = Object.keys((await c.docker.info()).Runtimes ?? {});
-    const expected = TEST_RUNTIME && TEST_RUNTIME !== 'auto' ? TEST_RUNTIME : runtimes.includes('runsc') ? 'runsc' : undefined;
+    const setting = TEST_RUNTIME ?? CONTAINER_DEFAULTS.runtime;
+    const expected = setting !== 'auto' ? setting : runtimes.includes('runsc') ? 'runsc' : undefined;
     if (expected) assert.equal(h.Runtime, expected);
     else assert.ok(!h.Runtime || h.Runtime === 'runc' || h.Runtime === 'crun', `the engine's default runtime: ${h.Runtime}`);
     assert.equal(info.Config.Labels['dev.code-interpreter.runtime'], (await c.manager.runtime()).name);

@@ -62,7 +62,7 @@ describe('package.json manifest', () => {
 
   it('declares the contract settings', () => {
     const props = Object.keys(pkg.contributes.configuration.properties).map((k) => k.replace(/^codeInterpreter\./, '')).sort();
-    assert.deepEqual(props, ['audit.code', 'audit.enabled', 'confirm', 'cpus', 'dockerHost', 'idleStopMinutes', 'image', 'maxUploadMb', 'memoryMb', 'network', 'pidsLimit', 'retentionDays', 'runtime', 'pythonTimeoutSeconds', 'shellTimeoutSeconds'].sort());
+    assert.deepEqual(props, ['audit.code', 'audit.enabled', 'confirm', 'cpus', 'dockerHost', 'environment.path', 'idleStopMinutes', 'image', 'maxUploadMb', 'memoryMb', 'network', 'pidsLimit', 'retentionDays', 'runtime', 'pythonTimeoutSeconds', 'shellTimeoutSeconds'].sort());
     const p = pkg.contributes.configuration.properties;
     assert.deepEqual(p['codeInterpreter.confirm'].enum, ['always', 'dataMovesOnly', 'never']);
     assert.deepEqual(p['codeInterpreter.audit.code'].enum, ['code', 'hash']);

@@ -6,27 +6,15 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { pack, Pack } from 'tar-stream';
-import { InterpreterError } from '../errors';
-import { ENV_FILES, EnvironmentSpec, isOffline, SpecLine } from './spec';
+import { ENV_FILES, EnvironmentError, EnvironmentSpec, isOffline, SpecLine } from './spec';
+
+export { EnvironmentError };
 
 /** Where the context's files sit inside the build (removed at the end of the build). */
 const IN_BUILD = '/tmp/code-interpreter-env';
 
 /** The host's pip settings a build passes on when requirements come from an index. */
 export const PIP_HOST_VARIABLES = ['PIP_INDEX_URL', 'PIP_EXTRA_INDEX_URL', 'PIP_TRUSTED_HOST', 'PIP_CERT', 'PIP_DEFAULT_TIMEOUT'] as const;
-
-/** A build that failed because of a line in the environment files (or a wheel). */
-export class EnvironmentError extends InterpreterError {
-  constructor(
-    message: string,
-    fix: string,
-    /** The file and 1-based line (or the wheel) the failure points at, when known. */
-    readonly where?: { file: string; line?: number; item: string },
-  ) {
-    super(message, 'input', fix);
-    this.name = 'EnvironmentError';
-  }
-}
 
 /** The generated Dockerfile: only the steps the spec needs. */
 export function derivedDockerfile(spec: EnvironmentSpec, baseTag: string): string {

@@ -179,6 +179,15 @@ export class EnvironmentImage implements ImageSource {
     return this.pending;
   }
 
+  /** The image in use without building or asking: the built-in one, an environment image that exists, or the fallback already chosen. */
+  async ensureQuietly(): Promise<string | undefined> {
+    const resolved = this.resolved;
+    if (resolved) return resolved;
+    const baseTag = await this.base.ensure(this.options.hooks?.progress);
+    if (!this.spec) return this.specError ? undefined : baseTag;
+    return (await this.docker.imageExists(this.tag)) ? this.ensure() : undefined;
+  }
+
   /** A sentence for a thread that runs on another image than the declared one (failed, declined, invalid). */
   note(): string | undefined {
     const s = this.statusValue;

@@ -6,7 +6,20 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { InputError } from '../errors';
+import { InterpreterError } from '../errors';
+
+/** A problem in the environment files (or a build they caused), pinned to the file and line when known. */
+export class EnvironmentError extends InterpreterError {
+  constructor(
+    message: string,
+    fix: string,
+    /** The file (relative to the environment folder), the 1-based line, and the entry at fault. */
+    readonly where?: { file: string; line?: number; item: string },
+  ) {
+    super(message, 'input', fix);
+    this.name = 'EnvironmentError';
+  }
+}
 
 /** The folder a workspace declares its environment in, relative to the workspace root. */
 export const ENV_DIR_NAME = '.code-interpreter';
@@ -57,9 +70,10 @@ function parseApt(file: string): SpecLine[] {
     // repo2docker allows several names on a line; keep each with the line it came from.
     for (const name of l.text.split(/\s+/)) {
       if (!APT_NAME.test(name)) {
-        throw new InputError(
+        throw new EnvironmentError(
           `${file}:${l.line}: '${name}' is not a Debian package name.`,
           'Write one package name per line (lowercase letters, digits, + - .), optionally pinned as name=version; comments start with #.',
+          { file: ENV_FILES.apt, line: l.line, item: name },
         );
       }
       lines.push({ text: name, line: l.line });
@@ -72,15 +86,17 @@ function parseRequirements(file: string): SpecLine[] {
   const lines = meaningful(readFileSync(file, 'utf8'));
   for (const l of lines) {
     if (l.text.startsWith('-')) {
-      throw new InputError(
+      throw new EnvironmentError(
         `${file}:${l.line}: pip options such as '${l.text.split(/\s/)[0]}' are not supported here.`,
         'List requirements only. For a private index set PIP_INDEX_URL on the host when building; for offline installs put the wheels in the wheels/ folder.',
+        { file: ENV_FILES.requirements, line: l.line, item: l.text },
       );
     }
     if (!REQUIREMENT.test(l.text)) {
-      throw new InputError(
+      throw new EnvironmentError(
         `${file}:${l.line}: '${l.text}' is not a requirement this sandbox can install (a name with optional extras, versions and markers; no URLs or paths).`,
         'Put local or downloaded packages in the wheels/ folder and name them here by their project name.',
+        { file: ENV_FILES.requirements, line: l.line, item: l.text },
       );
     }
   }
@@ -96,7 +112,7 @@ function listWheels(dir: string): WheelFile[] {
 
 /**
  * The environment declared in `dir`, or undefined when the folder holds none of the three files
- * (or nothing to install). Throws an InputError naming the file and line of a malformed entry.
+ * (or nothing to install). Throws an EnvironmentError naming the file and line of a malformed entry.
  */
 export function readEnvironment(dir: string, baseTag: string): EnvironmentSpec | undefined {
   const root = resolve(dir);

@@ -192,6 +192,11 @@ export class KernelClient extends EventEmitter {
     if (!this.exitedFlag) this.handle.close();
   }
 
+  /** Give up on a kernel whose container stopped: drop the connection, so the running call ends as lost. */
+  abandon(): void {
+    if (this.alive) this.handle.close();
+  }
+
   /** Ask the kernel to exit; kill it if it does not. */
   async shutdown(): Promise<void> {
     if (!this.alive) return;

@@ -46,7 +46,7 @@ export const CONTAINER_DEFAULTS = {
   /** Warm, kernel-ready containers kept for new threads. */
   poolSize: 1,
   network: 'none',
-  runtime: 'auto',
+  runtime: 'runc',
 } as const;
 
 export interface Range {

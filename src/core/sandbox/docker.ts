@@ -342,10 +342,15 @@ export class DockerClient {
           done = true;
           stdout.end();
           stderr.end();
-          exec.inspect().then(
-            (info) => resolve(info.ExitCode ?? null),
-            () => resolve(null),
-          );
+          // Under gVisor the stream can end a moment before the engine records the exit: ask again briefly.
+          const ask = async (): Promise<number | null> => {
+            for (let i = 0; ; i++) {
+              const info = await exec.inspect();
+              if (!info.Running || i >= 20) return info.ExitCode ?? null;
+              await new Promise((r) => setTimeout(r, 50));
+            }
+          };
+          ask().then(resolve, () => resolve(null));
         };
         stream.on('end', finish);
         stream.on('close', finish);

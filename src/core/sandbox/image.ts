@@ -81,6 +81,11 @@ export interface ImageSource {
   readonly tag: string;
   /** The tag containers start from, built first when needed. */
   ensure(onProgress?: BuildProgress): Promise<string>;
+  /**
+   * The tag containers start from if nothing needs approval or a build to get it (the warm pool's
+   * view: it never starts a workspace environment's build); undefined otherwise.
+   */
+  ensureQuietly(): Promise<string | undefined>;
   exists(): Promise<boolean>;
   /** The tag of the last successful ensure, while still current (undefined: call ensure). */
   readonly resolved: string | undefined;
@@ -121,6 +126,11 @@ export class SandboxImage implements ImageSource {
 
   note(): undefined {
     return undefined;
+  }
+
+  /** The built-in image needs no approval: built when missing, as for a session. */
+  ensureQuietly(): Promise<string> {
+    return this.ensure();
   }
 
   private async ensureOnce(onProgress?: BuildProgress): Promise<string> {

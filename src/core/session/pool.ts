@@ -26,6 +26,9 @@ export interface PoolDeps {
   runtime: () => Promise<ResolvedRuntime>;
 }
 
+/** The image in use is not known without a build; the pool fills once a session has resolved it. */
+class PoolWaits extends Error {}
+
 /** Wait after a claim before refilling, so the refill's CPU does not slow the claimed first result. */
 const REFILL_DELAY_MS = 300;
 
@@ -75,6 +78,7 @@ export class WarmPool implements AsyncDisposable {
         },
         (err) => {
           this.filling--;
+          if (err instanceof PoolWaits) return; // take() calls fill() again
           this.failures++;
           this.deps.log.warn(`warm pool: could not start a container: ${(err as Error).message}`);
           // Back off (Docker may be restarting), but never give up: the pool must recover by itself.
@@ -119,7 +123,9 @@ export class WarmPool implements AsyncDisposable {
 
   private async create(): Promise<PoolEntry> {
     const { docker, config } = this.deps;
-    const image = await this.deps.image.ensure();
+    // Never the trigger of a workspace environment's build (or its approval): wait until a session resolved it.
+    const image = await this.deps.image.ensureQuietly();
+    if (!image) throw new PoolWaits();
     const runtime = await this.deps.runtime();
     const id = uuid().slice(0, 12);
     const name = `${POOL_PREFIX}${id}`;

@@ -156,6 +156,7 @@ export class Session extends EventEmitter implements AsyncDisposable {
   private async ensureContainerOnce(): Promise<string> {
     const { docker } = this.deps;
     const image = await this.deps.image.ensure();
+    this.deps.pool?.fill(); // a pool that waited for the image in use can fill now
     let existing = await docker.inspectContainer(this.names.container);
     if (existing && !sameImageRef(existing.Config?.Image, image)) {
       // The workspace's environment was (re)built or changed: same volume, new image.
@@ -323,7 +324,7 @@ export class Session extends EventEmitter implements AsyncDisposable {
       const started = new Date().toISOString();
       this.emit('execution-start', { id, kind, code, started });
       const controller = this.linkSignal(opts.signal);
-      const stopWatching = this.watchQuota(this.containerId!, controller);
+      const stopWatching = this.watchQuota(this.containerId!, controller, () => kernel.abandon());
       let stoppedByQuota = false;
       let r: KernelRunResult;
       try {
@@ -366,10 +367,12 @@ export class Session extends EventEmitter implements AsyncDisposable {
       let pgid = 0;
       let cancelled = false;
       let hardKilled = false;
-      const stopWatching = this.watchQuota(containerId, controller);
+      let abandon = () => {};
+      const stopWatching = this.watchQuota(containerId, controller, () => abandon());
       let stoppedByQuota = false;
       try {
         const handle = await this.deps.docker.exec(containerId, [...HELPER, 'shell'], { stdin: true });
+        abandon = () => handle.close();
         const decoder = new LineDecoder((line) => {
           let msg: ContainerMessage;
           try {
@@ -406,7 +409,7 @@ export class Session extends EventEmitter implements AsyncDisposable {
       let status: ExecutionRecord['status'] = done ? (done.status === 'timeout' ? 'timeout' : done.status) : hardKilled ? 'timeout' : 'killed';
       if (cancelled && status !== 'ok') status = 'interrupted';
       if (!done) {
-        notes.push((await this.aliveCounters()) ? 'The shell command was ended without a result (its process tree was killed).' : containerGone('command'));
+        notes.push((await this.aliveCounters()) ? 'The shell command was ended without a result (its process tree was killed).' : await this.whyContainerStopped('command'));
       }
       return this.conclude({
         id,
@@ -472,7 +475,11 @@ export class Session extends EventEmitter implements AsyncDisposable {
    * While a call runs, check /mnt/data's size every few seconds; past the quota, stop the call.
    * Returns a function that stops watching and says whether the quota stopped the call.
    */
-  private watchQuota(containerId: string, controller: AbortController): () => boolean {
+  /**
+   * While a call runs: stop it when /mnt/data grows past the quota, and notice a container that
+   * stopped under it (`onGone`) — under gVisor an exec's stream may stay open when its container dies.
+   */
+  private watchQuota(containerId: string, controller: AbortController, onGone: () => void): () => boolean {
     let exceeded = false;
     let polling = false;
     const quota = this.deps.config.diskQuotaMb * 1024 * 1024;
@@ -487,7 +494,13 @@ export class Session extends EventEmitter implements AsyncDisposable {
             controller.abort();
           }
         })
-        .catch(() => undefined)
+        .catch(async () => {
+          const info = await this.deps.docker.inspectContainer(containerId).catch(() => undefined);
+          if (!info?.State?.Running) {
+            this.log.warn(`session ${this.names.container}: the container stopped during the call; ending it`);
+            onGone();
+          }
+        })
         .finally(() => (polling = false));
     }, LIMITS.quotaPollMs);
     return () => {
@@ -527,13 +540,30 @@ export class Session extends EventEmitter implements AsyncDisposable {
     return this.cgroupCounters(c.Id);
   }
 
+  /**
+   * The container stopped during a call: out of memory (under gVisor the kernel's OOM killer stops the
+   * whole sandbox, not one process), or killed, removed, or Docker restarted.
+   */
+  private async whyContainerStopped(what: 'execution' | 'command'): Promise<string> {
+    let info = await this.deps.docker.inspectContainer(this.names.container).catch(() => undefined);
+    if (info && !info.State?.Running && !info.State?.OOMKilled) {
+      // The engine may record the OOM kill a moment after the container stopped.
+      await new Promise((r) => setTimeout(r, 500));
+      info = await this.deps.docker.inspectContainer(this.names.container).catch(() => undefined);
+    }
+    if (info?.State?.OOMKilled) {
+      return `The sandbox ran out of memory (limit ${this.deps.config.memoryMb} MB) during the ${what}, and its container was stopped (the whole sandbox, as under gVisor); the next call starts it again. Work with smaller pieces of data (e.g. read CSVs in chunks, select columns) or raise the memory setting.`;
+    }
+    return containerGone(what);
+  }
+
   /** Why the kernel died, in words: out of memory, the container went away, or a crash. */
   private async explainKernelLoss(kernel: KernelClient, status: ExecutionStatus): Promise<string> {
     if (status === 'timeout' || status === 'interrupted') {
       return `The code did not stop within ${LIMITS.interruptGraceMs / 1000} s of the ${status === 'timeout' ? 'timeout' : 'interrupt'}, so the Python kernel was killed and will be restarted.`;
     }
     const counters = await this.aliveCounters();
-    if (!counters) return containerGone('execution');
+    if (!counters) return this.whyContainerStopped('execution');
     if ((counters.oomKills ?? 0) > (kernel.cgroupAtStart.oomKills ?? 0)) {
       return `The Python kernel ran out of memory (limit ${this.deps.config.memoryMb} MB) and was killed. Work with smaller pieces of data (e.g. read CSVs in chunks, select columns) or raise the memory setting.`;
     }
