@@ -2,8 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { AuditLog, EngineReport, errorMessage, formatEngineReport, ToolName, validateSessionPath } from '../core';
-import { exportNotebook } from '../core/notebook/export';
+import { AuditLog, EngineReport, errorMessage, exportNotebook, formatEngineReport, NotebookEnvironment, ToolName, validateSessionPath } from '../core';
 import { formatBytes } from '../core/policy/truncate';
 import { Settings } from './config';
 import { SessionFileSystem, SessionTreeProvider, TreeNode } from './files';
@@ -25,6 +24,8 @@ export interface CommandDeps {
   log: vscode.LogOutputChannel;
   /** Resolve and ask the Docker engine (the core's engineReport). */
   engine: () => Promise<EngineReport>;
+  /** What a notebook export records about the environment (image id, frozen packages). */
+  environment: (image?: string) => Promise<NotebookEnvironment>;
 }
 
 /** The argument shapes commands receive: a tree node, a chat/panel link, an Explorer Uri, or nothing. */
@@ -313,7 +314,12 @@ export class Commands {
       for (let n = 2; await exists(target); n++) target = vscode.Uri.joinPath(folder, `${stem}-${n}.ipynb`);
     }
     if (!target) return undefined;
-    await vscode.workspace.fs.writeFile(target, Buffer.from(exportNotebook(records, { title }), 'utf8'));
+    // The environment makes the notebook re-runnable on the same packages; an export never fails for want of it.
+    const environment = await this.d.environment(this.d.model.session(key).image).catch((err) => {
+      this.d.log.warn(`export: the environment could not be recorded: ${errorMessage(err)}`);
+      return undefined;
+    });
+    await vscode.workspace.fs.writeFile(target, Buffer.from(exportNotebook(records, { title, environment }), 'utf8'));
     this.d.log.info(`exported ${records.length} executions of ${key} to ${target.toString(true)}`);
     if (ask) {
       const open = vscode.l10n.t('Open');

@@ -91,7 +91,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   }, channel);
   context.subscriptions.push(panel, vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, panel.serializer()));
 
-  commands = new Commands({ model, tools, panel, tree, fs, setup, settings: () => settings, audit: () => audit, auditFile, log: channel, engine: () => engineReport(core.docker, settings.runtime) });
+  commands = new Commands({ model, tools, panel, tree, fs, setup, settings: () => settings, audit: () => audit, auditFile, log: channel, engine: () => engineReport(core.docker, settings.runtime), environment: (image) => core.environment.record(image) });
   context.subscriptions.push(...commands.register());
 
   // After each execution: the tree and open editors of that session's files refresh.

@@ -8,7 +8,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import { Core, ENV_REPOSITORY, EnvironmentError, executePythonCode, runShellCommand } from '../../src/core';
+import { Core, ENV_REPOSITORY, EnvironmentError, executePythonCode, exportNotebook, runShellCommand } from '../../src/core';
 import { core, tempDir, threadKey, toolContext, createTestCore } from '../helpers/env';
 
 /** A pure-Python wheel, made here with the host's zipfile (fixed timestamps: same bytes every run). */
@@ -106,6 +106,13 @@ describe('workspace environments', () => {
     assert.notEqual(moved.Config.Image, tag);
     assert.equal(moved.Config.Image, c.environment.tag);
 
+    // What a notebook export records: the image, its id, the declaring folder and the exact packages.
+    const recorded = await c.environment.record(moved.Config.Image);
+    assert.equal(recorded.image, c.environment.tag);
+    assert.equal(recorded.imageId, moved.Image, 'the id Docker reports for the container');
+    assert.equal(recorded.source, dir);
+    const notebook = JSON.parse(exportNotebook(c.manager.session(ctx.threadKey).history, { environment: recorded }));
+    assert.ok(notebook.metadata.code_interpreter.environment.packages.includes('py cidemo==2.0'));
     const frozen = await c.environment.freeze();
     assert.ok(frozen.includes('py cidemo==2.0'), 'the frozen list has the wheel');
     assert.ok(frozen.some((l) => /^deb python3-pandas=/.test(l)), 'and the Debian packages');

@@ -304,9 +304,10 @@ export class EnvironmentImage implements ImageSource {
     this.setStatus({ state: 'ready', tag, spec });
   }
 
-  /** What a notebook export records: the image in use, its id, the declaring folder and the frozen packages. */
-  async record(): Promise<NotebookEnvironment> {
-    const image = this.resolvedTag ?? (await this.ensure());
+  /** What a notebook export records (of `tag`, e.g. the thread's own image; default: the image in use without building): the image, its id, the declaring folder and the frozen packages. */
+  async record(tag?: string): Promise<NotebookEnvironment> {
+    const image = tag ?? (await this.ensureQuietly());
+    if (!image) throw new InfrastructureError('The sandbox environment has not been built yet, so its packages are unknown.', 'Run code in the thread first (or build the environment), then export again.');
     const [info, packages] = await Promise.all([this.docker.inspectImage(image), this.freeze(image)]);
     const spec = image === this.tag ? this.spec : undefined;
     return { image, imageId: info?.Id, source: spec?.dir, hash: spec?.hash, packages };

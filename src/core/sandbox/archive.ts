@@ -1,6 +1,7 @@
 import { Readable } from 'node:stream';
 import { pack } from 'tar-stream';
 import { InputError } from '../errors';
+import { SANDBOX_UID } from './spec';
 
 /**
  * A tar stream holding one file at `name`, owned by the sandbox user — and its parent folders too,
@@ -10,9 +11,9 @@ export function singleFileTar(name: string, data: Buffer, mode = 0o644): Readabl
   const tar = pack();
   const parts = name.split('/').filter(Boolean);
   for (let i = 1; i < parts.length; i++) {
-    tar.entry({ name: `${parts.slice(0, i).join('/')}/`, type: 'directory', mode: 0o755, uid: 1000, gid: 1000, mtime: new Date() });
+    tar.entry({ name: `${parts.slice(0, i).join('/')}/`, type: 'directory', mode: 0o755, uid: SANDBOX_UID, gid: SANDBOX_UID, mtime: new Date() });
   }
-  tar.entry({ name, size: data.length, mode, uid: 1000, gid: 1000, mtime: new Date() }, data);
+  tar.entry({ name, size: data.length, mode, uid: SANDBOX_UID, gid: SANDBOX_UID, mtime: new Date() }, data);
   tar.finalize();
   return tar as unknown as Readable;
 }
