@@ -80,6 +80,25 @@ apt_install openssh-server openssl
 # 4. gVisor (runsc), registered with the engine so `runtime: auto` picks it. dockerd runs without a
 #    bridge here, so runsc must create no network itself (--network=none); a SIGHUP reloads runtimes.
 apt_install runsc
+# gVisor must understand the image's userland (Debian 13): releases before 2024 refuse the statx
+# calls trixie's coreutils make ("Invalid argument" from stat and ls). Debian 12's runsc (20221219)
+# is that old, so take Debian 13's package (a static binary) from the same mirror.
+runsc_release() { runsc --version 2>/dev/null | grep -oE '[0-9]{8}' | head -n 1; }
+if [ "$(runsc_release || true)" \< 20240101 ]; then
+  apt_install curl xz-utils
+  mirror=$(debian_mirror)
+  arch=$(dpkg --print-architecture)
+  log "runsc $(runsc_release) is older than the image's userland; installing Debian 13's runsc from $mirror"
+  index=$(mktemp)
+  deb=$(mktemp --suffix=.deb)
+  curl -fsSL -o "$index" "$mirror/dists/trixie/main/binary-$arch/Packages.xz"
+  file=$(xz -dc "$index" | awk '/^Package: runsc$/ {p = 1} p && /^Filename:/ {f = $2; p = 0} END {print f}')
+  [ -n "$file" ] || { log "no runsc in Debian 13's package index at $mirror"; exit 3; }
+  curl -fsSL -o "$deb" "$mirror/$file"
+  $SUDO dpkg -i "$deb" >/dev/null
+  rm -f "$index" "$deb"
+  log "runsc $(runsc_release) installed"
+fi
 if ! docker info --format '{{json .Runtimes}}' | grep -q '"runsc"'; then
   log "registering runsc in /etc/docker/daemon.json"
   $SUDO mkdir -p /etc/docker
