@@ -622,9 +622,16 @@ def main(argv):
         result, code = {"error": f"{type(exc).__name__}: {exc}"}, 2
     else:
         code = 0
-    sys.stdout.write(dumps(result))
-    sys.stdout.flush()
+    write_all(1, dumps(result).encode(sys.stdout.encoding or "utf-8", sys.stdout.errors or "strict"))
     return code
+
+
+def write_all(fd, data):
+    """Write every byte, looping over short writes: under gVisor one write to the exec's pipe takes
+    at most 64 KiB, and Python's own buffered flush at exit does not always write the rest."""
+    view = memoryview(data)
+    while view:
+        view = view[os.write(fd, view[:65536]):]
 
 
 if __name__ == "__main__":
