@@ -288,19 +288,21 @@ export function formatBench(all: Record<string, any>): string {
 
 function formatComparison(a: Record<string, any>, b: Record<string, any>): string {
   const ms = (v: number) => `${v.toFixed(v < 10 ? 1 : 0)} ms`;
-  const rows: Array<[string, number, number, (v: number) => string, boolean]> = [
-    ['warm first result (pool)', a.warmFirstResult.p50, b.warmFirstResult.p50, ms, false],
-    ['cold first result', a.coldFirstResult.p50, b.coldFirstResult.p50, ms, false],
-    ['trivial cell round trip', a.trivialRoundTrip.p50, b.trivialRoundTrip.p50, ms, false],
-    ['CPU-bound cell', a.cpuBound.p50, b.cpuBound.p50, ms, false],
-    ['file-heavy cell', a.fileHeavy.p50, b.fileHeavy.p50, ms, false],
-    ['first import pandas+pyplot (fresh kernel)', a.freshImport.p50, b.freshImport.p50, ms, false],
-    ['shell echo round trip', a.shellEcho.p50, b.shellEcho.p50, ms, false],
-    [`upload ${a.transfer.megabytes} MB`, a.transfer.uploadMBps, b.transfer.uploadMBps, (v) => `${v.toFixed(0)} MB/s`, true],
-    [`download ${a.transfer.megabytes} MB`, a.transfer.downloadMBps, b.transfer.downloadMBps, (v) => `${v.toFixed(0)} MB/s`, true],
-    ['RSS per idle session', a.idleSessions.rssMbPerSession.p50, b.idleSessions.rssMbPerSession.p50, (v) => `${v.toFixed(0)} MB`, false],
+  type Kind = 'time' | 'rate' | 'size';
+  const rows: Array<[string, number, number, (v: number) => string, Kind]> = [
+    ['warm first result (pool)', a.warmFirstResult.p50, b.warmFirstResult.p50, ms, 'time'],
+    ['cold first result', a.coldFirstResult.p50, b.coldFirstResult.p50, ms, 'time'],
+    ['trivial cell round trip', a.trivialRoundTrip.p50, b.trivialRoundTrip.p50, ms, 'time'],
+    ['CPU-bound cell', a.cpuBound.p50, b.cpuBound.p50, ms, 'time'],
+    ['file-heavy cell', a.fileHeavy.p50, b.fileHeavy.p50, ms, 'time'],
+    ['first import pandas+pyplot (fresh kernel)', a.freshImport.p50, b.freshImport.p50, ms, 'time'],
+    ['shell echo round trip', a.shellEcho.p50, b.shellEcho.p50, ms, 'time'],
+    [`upload ${a.transfer.megabytes} MB`, a.transfer.uploadMBps, b.transfer.uploadMBps, (v) => `${v.toFixed(0)} MB/s`, 'rate'],
+    [`download ${a.transfer.megabytes} MB`, a.transfer.downloadMBps, b.transfer.downloadMBps, (v) => `${v.toFixed(0)} MB/s`, 'rate'],
+    ['RSS per idle session', a.idleSessions.rssMbPerSession.p50, b.idleSessions.rssMbPerSession.p50, (v) => `${v.toFixed(0)} MB`, 'size'],
   ];
-  const table = [['measure', 'runc', 'runsc', 'runsc ÷ runc'], ...rows.map(([m, x, y, f, rate]) => [m, f(x), f(y), `${(rate ? x / y : y / x).toFixed(2)}× ${rate ? 'slower' : 'the time'}`])];
+  const ratio = (x: number, y: number, kind: Kind) => (kind === 'rate' ? `${(x / y).toFixed(2)}× slower` : `${(y / x).toFixed(2)}× the ${kind === 'time' ? 'time' : 'memory (as the engine reports it)'}`);
+  const table = [['measure', 'runc', 'runsc', 'runsc against runc'], ...rows.map(([m, x, y, f, kind]) => [m, f(x), f(y), ratio(x, y, kind)])];
   const widths = table[0].map((_, i) => Math.max(...table.map((row) => row[i].length)));
   return table.map((row) => '| ' + row.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |').join('\n');
 }
