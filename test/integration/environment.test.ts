@@ -130,7 +130,14 @@ describe('workspace environments', () => {
     assert.match(net.text, /Errno|gaierror|unreachable|resolution/i, 'no network in the sandbox');
 
     writeFileSync(join(dir, 'apt.txt'), 'python3-humanize\n\nno-such-package-ci\n');
-    const after = await executePythonCode({ pythonCode: 'import humanize\nprint("humanize", open("data.csv").read().splitlines()[1])' }, ctx);
+    const check = () => executePythonCode({ pythonCode: 'import humanize\nprint("humanize", open("data.csv").read().splitlines()[1])' }, ctx);
+    let after = await check();
+    if (!/Debian has no package/.test(after.text)) {
+      // The mirror is on the network: build once more when the first attempt failed for another reason (a fetch error).
+      process.stderr.write(`[environment test] first build failed otherwise, retrying: ${after.text.slice(-400)}\n`);
+      await c.environment.build().catch(() => undefined);
+      after = await check();
+    }
     assert.equal(after.status, 'ok', after.text);
     assert.match(after.text, /humanize 1,2/, 'the previous image still runs, and the files are there');
     assert.match(after.text, /Debian has no package 'no-such-package-ci' \(apt\.txt line 3\)/);

@@ -296,7 +296,7 @@ export class EnvironmentImage implements ImageSource {
       const explained = explainBuildFailure(spec, [...log, errorMessage(err)]);
       const error =
         explained ??
-        new InfrastructureError(`Building the sandbox environment from ${spec.dir} failed: ${errorMessage(err)}`, 'See the build log; Debian\'s mirror (apt.txt) or the pip index (requirements.txt without wheels/) must be reachable from the host while building.', { cause: err });
+        new InfrastructureError(`Building the sandbox environment from ${spec.dir} failed: ${errorMessage(err)}${lastErrors(log)}`, 'See the build log; Debian\'s mirror (apt.txt) or the pip index (requirements.txt without wheels/) must be reachable from the host while building.', { cause: err });
       this.setStatus({ state: 'failed', tag: this.base.tag, spec, error });
       throw error;
     }
@@ -322,4 +322,10 @@ export class EnvironmentImage implements ImageSource {
     }
     return result.stdout.toString('utf8').split('\n').filter(Boolean);
   }
+}
+
+/** The build log's last error lines (apt's `E:`, pip's `ERROR:`), for a failure no rule explains. */
+function lastErrors(log: string[]): string {
+  const errors = log.filter((l) => /^(E|W|ERROR): /.test(l.trim())).slice(-3);
+  return errors.length ? ` The build said: ${errors.map((l) => l.trim()).join(' | ')}` : '';
 }
