@@ -131,9 +131,67 @@ function describeValue(value: unknown): string {
   return `${typeof value} ${String(value)}`;
 }
 
-/** `sandbox://<thread>/<path>`, each part percent-encoded (path segments one by one). */
+/**
+ * `sandbox://<thread>/<path>`, each part percent-encoded (path segments one by one). A file name
+ * that is not UTF-8 comes from the sandbox with each undecodable byte as a lone surrogate
+ * U+DC80–U+DCFF (Python's surrogateescape): that byte is encoded as itself (`%FF`), so the URI is
+ * well-formed and names the file's real bytes (encodeURIComponent would throw on it).
+ */
 export function sessionFileUri(thread: string, path: string): string {
-  return PREFIX + encodeURIComponent(thread) + '/' + path.split('/').map(encodeURIComponent).join('/');
+  return PREFIX + encodeComponent(thread) + '/' + path.split('/').map(encodeComponent).join('/');
+}
+
+export function encodeComponent(text: string): string {
+  let out = '';
+  for (const ch of text) {
+    const c = ch.codePointAt(0)!;
+    if (c >= 0xdc80 && c <= 0xdcff) out += `%${(c - 0xdc00).toString(16).toUpperCase()}`;
+    else if (c >= 0xd800 && c <= 0xdfff) out += '%EF%BF%BD'; // any other lone surrogate: U+FFFD
+    else out += encodeURIComponent(ch);
+  }
+  return out;
+}
+
+/**
+ * The inverse of encodeComponent: percent-escapes as bytes, decoded as UTF-8, each byte that is not
+ * part of a valid sequence as U+DC00 + byte (surrogateescape), as the sandbox names such files.
+ */
+export function decodeComponent(text: string): string {
+  if (!/^(?:[^%]|%[0-9a-f]{2})*$/i.test(text)) throw new URIError(`bad percent-encoding in '${text}'`);
+  if (!/%[89a-f]/i.test(text)) return decodeURIComponent(text);
+  const bytes: number[] = [];
+  for (let i = 0; i < text.length; ) {
+    if (text[i] === '%') {
+      bytes.push(parseInt(text.slice(i + 1, i + 3), 16));
+      i += 3;
+    } else {
+      const ch = String.fromCodePoint(text.codePointAt(i)!);
+      bytes.push(...Buffer.from(ch, 'utf8'));
+      i += ch.length;
+    }
+  }
+  let out = '';
+  for (let i = 0; i < bytes.length; ) {
+    const b = bytes[i];
+    const len = b < 0x80 ? 1 : b >= 0xc2 && b <= 0xdf ? 2 : b >= 0xe0 && b <= 0xef ? 3 : b >= 0xf0 && b <= 0xf4 ? 4 : 0;
+    let cp = len === 1 ? b : len === 2 ? b & 0x1f : len === 3 ? b & 0x0f : b & 0x07;
+    let ok = len > 0 && i + len <= bytes.length;
+    for (let k = 1; ok && k < len; k++) {
+      const cont = bytes[i + k];
+      if ((cont & 0xc0) !== 0x80) ok = false;
+      else cp = (cp << 6) | (cont & 0x3f);
+    }
+    // Overlong forms, UTF-16 surrogates and code points past U+10FFFF are not UTF-8 either.
+    if (ok && ((len === 3 && (cp < 0x800 || (cp >= 0xd800 && cp <= 0xdfff))) || (len === 4 && (cp < 0x10000 || cp > 0x10ffff)))) ok = false;
+    if (ok) {
+      out += String.fromCodePoint(cp);
+      i += len;
+    } else {
+      out += String.fromCharCode(0xdc00 + b);
+      i += 1;
+    }
+  }
+  return out;
 }
 
 /** The thread and validated session path of a `sandbox://` URI, or an InputError. */
@@ -147,11 +205,11 @@ export function parseSessionFileUri(uri: string): { thread: string; path: string
   let thread: string;
   let raw: string;
   try {
-    thread = decodeURIComponent(rest.slice(0, slash));
+    thread = decodeComponent(rest.slice(0, slash));
     raw = rest
       .slice(slash + 1)
       .split('/')
-      .map((s) => decodeURIComponent(s))
+      .map((s) => decodeComponent(s))
       .join('/');
   } catch {
     throw new InputError(`'${uri}' is not a valid URI (bad percent-encoding).`);
@@ -178,7 +236,15 @@ export interface McpCallResult {
  */
 export function toCallResult(o: ToolOutcome, thread: string): McpCallResult {
   const content: McpContent[] = [{ type: 'text', text: o.text }];
-  for (const img of o.images) content.push({ type: 'image', data: img.data, mimeType: img.mimeType });
+  // Image content only for real pictures: the sandbox's display() can put any string under image/png.
+  const images = o.images.filter((img) => isImageData(img.mimeType, img.data));
+  for (const img of images) content.push({ type: 'image', data: img.data, mimeType: img.mimeType });
+  const refused = o.images.filter((img) => !images.includes(img));
+  if (refused.length) {
+    const n = refused.length;
+    const types = [...new Set(refused.map((i) => i.mimeType))].join('/');
+    content.push({ type: 'text', text: `[${n} image output${n === 1 ? ' was' : 's were'} not valid ${types} data and ${n === 1 ? 'is' : 'are'} not attached]` });
+  }
   const linked = o.files.filter((f) => f.change !== undefined || o.tool === 'getSessionFile');
   for (const f of linked.slice(0, MAX_RESOURCE_LINKS)) {
     content.push({
@@ -193,6 +259,20 @@ export function toCallResult(o: ToolOutcome, thread: string): McpCallResult {
   const result: McpCallResult = { content };
   if (o.status !== 'ok') result.isError = true;
   return result;
+}
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const SIGNATURES: Record<string, number[]> = { 'image/png': [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'image/jpeg': [0xff, 0xd8, 0xff] };
+
+/**
+ * Whether an image output's data is what image content promises a client: base64 (the sandbox's
+ * display() can put any string under image/png) of bytes that start as the mime type says.
+ */
+export function isImageData(mimeType: string, data: string): boolean {
+  const signature = SIGNATURES[mimeType];
+  if (!signature || data.length === 0 || data.length % 4 !== 0 || !BASE64.test(data)) return false;
+  const head = Buffer.from(data.slice(0, 16), 'base64');
+  return signature.every((b, i) => head[i] === b);
 }
 
 /** An error as a tool result (unknown tool, bad arguments, anything before the core ran). */
