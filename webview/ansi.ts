@@ -1,6 +1,12 @@
 /** ANSI SGR colours (IPython tracebacks, colourful shell tools) → spans with theme classes. */
 const ESCAPE = /\x1b\[([0-9;]*)m/g;
-const OTHER_ESCAPES = /\x1b\[[0-9;?]*[A-Za-z]|\x1b\][^\x07]*\x07/g;
+/**
+ * Every other escape is dropped, never shown or acted on: CSI sequences (cursor movement, screen
+ * clears, modes), OSC strings ended by BEL or ST (window titles, OSC 8 hyperlinks: their text stays,
+ * their URL goes), DCS/SOS/PM/APC strings, character-set and other two-byte escapes, and a lone ESC.
+ * An OSC or DCS without its end loses only its introducer (its text stays visible).
+ */
+const OTHER_ESCAPES = /\x1b\[[0-?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]{0,8192}(?:\x07|\x1b\\)|\x1b[PX^_][^\x1b]{0,8192}\x1b\\|\x1b[ -/]+[0-~]|\x1b[0-~]?/g;
 const NAMES = ['black', 'red', 'green', 'yellow', 'blue', 'magenta', 'cyan', 'white'];
 
 interface Style {

@@ -4,7 +4,7 @@ import '@vscode-elements/elements/dist/vscode-button/index.js';
 import '@vscode-elements/elements/dist/vscode-option/index.js';
 import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
-import { HostMessage, PanelCell, PanelSession, WebviewMessage } from './protocol';
+import { HostMessage, PanelCell, PanelOutput, PanelSession, WebviewMessage } from './protocol';
 import { appendOutput, renderCell, RenderContext } from './render';
 
 interface VsCodeApi {
@@ -135,6 +135,38 @@ function replaceCell(cell: PanelCell): void {
   if (follow) window.scrollTo({ top: document.body.scrollHeight });
 }
 
+/**
+ * Outputs arrive one message each (a cell may send thousands): they are appended in batches, with
+ * one look at the scroll position and one scroll per batch. Appending one by one, each with a
+ * forced layout (scrollHeight) and a scroll, costs time in the number of outputs already shown —
+ * minutes for 10,000 outputs, with the workbench beside the panel frozen meanwhile.
+ */
+let pending: { cell: string; output: PanelOutput }[] = [];
+let flushTimer: ReturnType<typeof setTimeout> | undefined;
+
+function queueOutput(cell: string, output: PanelOutput): void {
+  pending.push({ cell, output });
+  flushTimer ??= setTimeout(flushOutputs, 30);
+}
+
+function flushOutputs(): void {
+  flushTimer = undefined;
+  const batch = pending;
+  pending = [];
+  if (batch.length === 0) return;
+  const follow = nearBottom();
+  let container: HTMLElement | null | undefined;
+  let containerOf: string | undefined;
+  for (const { cell, output } of batch) {
+    if (cell !== containerOf) {
+      container = cellNode(cell)?.querySelector<HTMLElement>('.cell-outputs');
+      containerOf = cell;
+    }
+    if (container) appendOutput(container, output, ctx);
+  }
+  if (follow) window.scrollTo({ top: document.body.scrollHeight });
+}
+
 window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
   const m = event.data;
   if (!m || typeof m !== 'object') return;
@@ -147,6 +179,7 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
     case 'cells':
       selected = m.session;
       cells = m.cells;
+      pending = [];
       renderAll(m.reveal);
       break;
     case 'cellStart':
@@ -155,16 +188,16 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
     case 'output': {
       if (m.session !== selected) break;
       const cell = cells.find((c) => c.id === m.cell);
-      const node = cellNode(m.cell)?.querySelector<HTMLElement>('.cell-outputs');
-      if (!cell || !node) break;
-      const follow = nearBottom();
+      if (!cell) break;
       cell.outputs.push(m.output);
-      appendOutput(node, m.output, ctx);
-      if (follow) window.scrollTo({ top: document.body.scrollHeight });
+      queueOutput(m.cell, m.output);
       break;
     }
     case 'cellEnd':
-      if (m.session === selected) replaceCell(m.cell);
+      if (m.session === selected) {
+        pending = pending.filter((p) => p.cell !== m.cell.id); // the cell comes whole
+        replaceCell(m.cell);
+      }
       break;
     case 'reveal':
       if (m.session === selected) scrollTo(m.cell);

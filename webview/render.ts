@@ -86,16 +86,47 @@ function bundle(data: Record<string, unknown>, ctx: RenderContext): HTMLElement 
   return el('div', 'output-note', `(output of type ${mimes} is not shown here)`);
 }
 
-/** Links inside markdown: session paths open the file; nothing else navigates the panel. */
+/**
+ * Links inside markdown: session paths open the file; nothing else navigates the panel. The
+ * sanitiser left each link's target in `data-href` (an <a href> would be followed by VS Code's
+ * webview host on any click, whatever this page does with the event).
+ */
 function wireLinks(root: HTMLElement, ctx: RenderContext): void {
   root.querySelectorAll('a').forEach((a) => {
-    const href = a.getAttribute('href') ?? '';
-    a.addEventListener('click', (e) => {
-      e.preventDefault();
-      const path = href.replace(/^(\.\/|\/mnt\/data\/|sandbox:\/mnt\/data\/)/, '');
-      if (path && !/^[a-z]+:/i.test(path)) ctx.openFile(path);
-    });
+    const href = a.dataset.href ?? '';
+    const path = href.replace(/^(\.\/|\/mnt\/data\/|sandbox:\/mnt\/data\/)/, '');
+    const opens = !!path && !/^[a-z][a-z0-9+.-]*:/i.test(path) && !path.startsWith('#');
     a.title = href;
+    if (!opens) {
+      a.classList.add('link-inert');
+      return;
+    }
+    activate(a, () => ctx.openFile(decodePath(path)));
+  });
+}
+
+/** A markdown link's path as the file's name (markdown-it percent-encodes what it must). */
+function decodePath(path: string): string {
+  try {
+    return decodeURIComponent(path);
+  } catch {
+    return path;
+  }
+}
+
+/** An element without href that acts as a link: click, Enter and Space, focusable. */
+function activate(a: HTMLElement, run: () => void): void {
+  a.setAttribute('role', 'link');
+  a.tabIndex = 0;
+  a.addEventListener('click', (e) => {
+    e.preventDefault();
+    run();
+  });
+  a.addEventListener('keydown', (e) => {
+    if (e.key === 'Enter' || e.key === ' ') {
+      e.preventDefault();
+      run();
+    }
   });
 }
 
@@ -152,15 +183,12 @@ export function renderFiles(files: PanelFile[], ctx: RenderContext): HTMLElement
   const div = el('div', 'cell-files');
   for (const f of files) {
     if (f.path.startsWith('.outputs/')) continue;
+    // No href (see wireLinks): a file link is the panel's own button, the name only ever text.
     const a = el('a', 'file-link');
-    a.href = '#';
     a.dataset.path = f.path;
     const icon = el('span', `codicon codicon-${/^image\//.test(f.type ?? '') ? 'file-media' : f.path.endsWith('.pdf') ? 'file-pdf' : 'file'}`);
     a.append(icon, document.createTextNode(` ${f.path}`), el('span', 'file-meta', ` ${formatSize(f.size)} · ${f.change}`));
-    a.addEventListener('click', (e) => {
-      e.preventDefault();
-      ctx.openFile(f.path);
-    });
+    activate(a, () => ctx.openFile(f.path));
     div.appendChild(a);
   }
   return div;

@@ -20,7 +20,10 @@ const ALLOWED_ATTRIBUTES = new Set(['colspan', 'rowspan', 'align', 'valign', 'sc
 const CLASS = /^(dataframe|index_name|row_heading|col_heading|level\d+|row\d+|col\d+|data|blank|table|[a-z-]{1,24})$/;
 
 export interface SanitizeOptions {
-  /** Keep links (href: relative session paths and http(s) only) and data: images (markdown). */
+  /**
+   * Keep links (their target, relative session paths and http(s) only, as `data-href`: no element
+   * the sanitiser returns has an href) and data: images (markdown).
+   */
   links?: boolean;
 }
 
@@ -54,8 +57,12 @@ function copy(node: Node, into: Node, doc: Document, depth: number, opts: Saniti
       }
       const clean = doc.createElement(tag);
       for (const attr of Array.from(el.attributes)) {
-        const value = cleanAttribute(tag, attr.name.toLowerCase(), attr.value, opts);
-        if (value !== undefined) clean.setAttribute(attr.name.toLowerCase(), value);
+        const name = attr.name.toLowerCase();
+        const value = cleanAttribute(tag, name, attr.value, opts);
+        // A link keeps its target as data, never as href: VS Code's webview host follows any click
+        // on an <a href> (it posts did-click-link whatever the page's own handler did), so an
+        // output's link would ask to open a remote site. The panel decides what a click does.
+        if (value !== undefined) clean.setAttribute(tag === 'a' && name === 'href' ? 'data-href' : name, value);
       }
       if (tag === 'img' && !clean.hasAttribute('src')) continue;
       copy(el, clean, doc, depth + 1, opts);

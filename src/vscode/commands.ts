@@ -31,6 +31,16 @@ export interface CommandDeps {
 /** The argument shapes commands receive: a tree node, a chat/panel link, an Explorer Uri, or nothing. */
 type Target = TreeNode | { threadHash?: string; execution?: string } | vscode.Uri | undefined;
 
+/**
+ * Text from a session, a file name or an error, for a notification. VS Code's notifications turn
+ * `[label](command:…)` (or https:, file:) into a link that runs or opens it, and `$(name)` into an
+ * icon: a file the sandbox named `[Open](command:…).csv` would otherwise become a command link in
+ * "Saved …". A zero-width space after `]` keeps the link from forming; `\$(` shows `$(` as text.
+ */
+export function notificationText(text: string): string {
+  return text.replace(/\]\(/g, ']\u200b(').replace(/\$\(([A-Za-z0-9-]+(?:~[A-Za-z]+)?)\)/g, '\\$&');
+}
+
 function isNode(arg: unknown): arg is TreeNode {
   return typeof arg === 'object' && arg !== null && 'kind' in arg && ['session', 'file', 'message'].includes((arg as TreeNode).kind);
 }
@@ -45,7 +55,7 @@ export class Commands {
           return await fn(...args);
         } catch (err) {
           this.d.log.error(`codeInterpreter.${id} failed: ${errorMessage(err)}`);
-          void vscode.window.showErrorMessage(errorMessage(err));
+          void vscode.window.showErrorMessage(notificationText(errorMessage(err)));
           return undefined;
         }
       });
@@ -104,7 +114,7 @@ export class Commands {
       () => this.d.tools.run(name, input, key, 'command'),
     );
     this.afterRun(key);
-    if (outcome.status === 'unavailable' || outcome.status === 'rejected') void vscode.window.showErrorMessage(outcome.text);
+    if (outcome.status === 'unavailable' || outcome.status === 'rejected') void vscode.window.showErrorMessage(notificationText(outcome.text));
   }
 
   afterRun(key: string): void {
@@ -153,7 +163,7 @@ export class Commands {
     await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Uploading to {0}', this.d.model.title(key)) }, async (progress) => {
       for (const f of files) {
         if (f.data.byteLength > limit) {
-          void vscode.window.showWarningMessage(vscode.l10n.t('{0} is {1}; the upload limit is {2}.', f.name, formatBytes(f.data.byteLength), formatBytes(limit)));
+          void vscode.window.showWarningMessage(vscode.l10n.t('{0} is {1}; the upload limit is {2}.', notificationText(f.name), formatBytes(f.data.byteLength), formatBytes(limit)));
           continue;
         }
         const dest = validateSessionPath(f.name.replace(/[\\/]/g, '_'), { what: 'destination' });
@@ -202,7 +212,7 @@ export class Commands {
     const listing = await this.d.model.session(key).listFiles('.', 5000);
     const files = listing.entries.filter((e) => e.type === 'file' && !e.path.startsWith('.outputs/'));
     if (files.length === 0) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('{0} has no files yet.', this.d.model.title(key)));
+      void vscode.window.showInformationMessage(vscode.l10n.t('{0} has no files yet.', notificationText(this.d.model.title(key))));
       return undefined;
     }
     const pick = await vscode.window.showQuickPick(
@@ -227,7 +237,7 @@ export class Commands {
       ?.append({ time: new Date(started).toISOString(), thread: file.key, session: session.id ?? '', tool: 'getSessionFile', caller: 'user', status: 'ok', durationMs: Date.now() - started, outputBytes: { stdout: 0, stderr: 0, other: data.length }, filesWritten: [target.fsPath] })
       .catch(() => undefined);
     const open = vscode.l10n.t('Open');
-    const choice = await vscode.window.showInformationMessage(vscode.l10n.t('Saved {0} ({1}).', vscode.workspace.asRelativePath(target), formatBytes(data.length)), open);
+    const choice = await vscode.window.showInformationMessage(vscode.l10n.t('Saved {0} ({1}).', notificationText(vscode.workspace.asRelativePath(target)), formatBytes(data.length)), open);
     if (choice === open) await vscode.commands.executeCommand('vscode.open', target);
   }
 
@@ -275,7 +285,7 @@ export class Commands {
     const key = this.key(arg);
     const session = this.d.model.session(key);
     if (!session.busy) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('{0} is not running any code.', this.d.model.title(key)));
+      void vscode.window.showInformationMessage(vscode.l10n.t('{0} is not running any code.', notificationText(this.d.model.title(key))));
       return;
     }
     session.interrupt();
@@ -300,7 +310,7 @@ export class Commands {
   async exportNotebook(key: string, ask: boolean): Promise<vscode.Uri | undefined> {
     const records = this.d.model.history(key);
     if (records.length === 0) {
-      void vscode.window.showInformationMessage(vscode.l10n.t('{0} has not run any code in this window yet.', this.d.model.title(key)));
+      void vscode.window.showInformationMessage(vscode.l10n.t('{0} has not run any code in this window yet.', notificationText(this.d.model.title(key))));
       return undefined;
     }
     const title = this.d.model.title(key);
@@ -323,7 +333,7 @@ export class Commands {
     this.d.log.info(`exported ${records.length} executions of ${key} to ${target.toString(true)}`);
     if (ask) {
       const open = vscode.l10n.t('Open');
-      if ((await vscode.window.showInformationMessage(vscode.l10n.t('Exported {0} cells to {1}.', records.length, vscode.workspace.asRelativePath(target)), open)) === open) {
+      if ((await vscode.window.showInformationMessage(vscode.l10n.t('Exported {0} cells to {1}.', records.length, notificationText(vscode.workspace.asRelativePath(target))), open)) === open) {
         await vscode.commands.executeCommand('vscode.open', target);
       }
     }

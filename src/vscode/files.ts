@@ -9,10 +9,25 @@ import { errorMessage, InputError, validateSessionPath } from '../core';
 import type { FileEntry as FileEntryLike } from '../core/session/files';
 import type { EnvironmentView } from './environment';
 import { SessionInfo, SessionsModel, sessionUri } from './sessions';
+import { inlineCode } from './tools';
 
 export const SCHEME = 'sandbox-session';
 /** Bytes a file may have to be opened in an editor. */
 const MAX_OPEN_BYTES = 256 * 1024 * 1024;
+
+/**
+ * Whether a session path can be a URI. A file name that is not UTF-8 comes from the sandbox with
+ * each undecodable byte as a lone surrogate (Python's surrogateescape); a vscode.Uri holding one
+ * throws when the workbench prints it (encodeURIComponent), and one such row breaks the whole tree.
+ */
+export function isWellFormedPath(path: string): boolean {
+  return !/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/.test(path);
+}
+
+/** A path for display: each lone surrogate (a non-UTF-8 byte) as U+FFFD. */
+export function displayPath(path: string): string {
+  return path.replace(/[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g, '\ufffd');
+}
 
 /** Thread hash and session path of a `sandbox-session:` URI. */
 export function parseSessionUri(uri: vscode.Uri): { hash: string; path: string } {
@@ -29,7 +44,8 @@ export class SessionFileSystem implements vscode.FileSystemProvider {
 
   /** Tell open editors a session's files changed (after an execution or an upload). */
   changed(hash: string, paths: string[]): void {
-    this._onDidChangeFile.fire(paths.map((p) => ({ type: vscode.FileChangeType.Changed, uri: sessionUri(hash, p) })));
+    const uris = paths.filter(isWellFormedPath).map((p) => ({ type: vscode.FileChangeType.Changed, uri: sessionUri(hash, p) }));
+    if (uris.length) this._onDidChangeFile.fire(uris);
   }
 
   private async locate(uri: vscode.Uri) {
@@ -199,22 +215,25 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
       item.iconPath = new vscode.ThemeIcon(info.busy ? 'sync~spin' : info.state === 'running' ? 'vm-running' : 'vm-outline');
       const envLine = this.environment ? `\n\n${this.environment.describe(info.image)}` : '';
       const runtimeLine = info.runtime ? `\n\n${vscode.l10n.t('Runtime: {0}', info.runtime === 'runsc' ? 'runsc (gVisor)' : info.runtime)}` : '';
-      item.tooltip = new vscode.MarkdownString(`**${info.title}**\n\n${state}${envLine}${runtimeLine}\n\n\`${info.threadKey}\``);
+      // The title (a chat prompt, a name an MCP client gave) and the key are text, never markdown.
+      const tooltip = new vscode.MarkdownString('**').appendText(info.title).appendMarkdown(`**\n\n${state}${envLine}${runtimeLine}\n\n`);
+      item.tooltip = tooltip.appendMarkdown(inlineCode(info.threadKey.replace(/\s+/g, ' ')));
       item.contextValue = `session.${info.state === 'running' ? 'running' : 'stopped'}${info.busy ? '.busy' : ''}`;
       item.resourceUri = sessionUri(info.threadHash);
       return item;
     }
     const { entry, hash } = node;
     const isDir = entry.type === 'dir';
-    const item = new vscode.TreeItem(basename(entry.path), isDir ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
+    const item = new vscode.TreeItem(displayPath(basename(entry.path)), isDir ? vscode.TreeItemCollapsibleState.Collapsed : vscode.TreeItemCollapsibleState.None);
     item.id = `file:${hash}:${entry.path}`;
-    item.resourceUri = sessionUri(hash, entry.path);
+    const addressable = isWellFormedPath(entry.path);
+    if (addressable) item.resourceUri = sessionUri(hash, entry.path);
     item.iconPath = isDir ? vscode.ThemeIcon.Folder : vscode.ThemeIcon.File;
-    item.contextValue = isDir ? 'folder' : 'file';
+    item.contextValue = isDir ? 'folder' : addressable ? 'file' : 'file.unnamed';
     if (!isDir) {
       item.description = formatSize(entry.size);
-      item.tooltip = `/mnt/data/${entry.path}\n${formatSize(entry.size)} · ${entry.mtime}`;
-      item.command = { command: 'codeInterpreter.openFile', title: vscode.l10n.t('Open'), arguments: [node] };
+      item.tooltip = `/mnt/data/${displayPath(entry.path)}\n${formatSize(entry.size)} · ${entry.mtime}${addressable ? '' : `\n${vscode.l10n.t('The name is not valid UTF-8: rename the file in the sandbox to open it here.')}`}`;
+      if (addressable) item.command = { command: 'codeInterpreter.openFile', title: vscode.l10n.t('Open'), arguments: [node] };
     }
     return item;
   }

@@ -9,9 +9,10 @@ import * as vscode from 'vscode';
 import { AuditLog, errorMessage, LIMITS, TOOL_SCHEMAS, ToolOutcome } from '../core';
 import { formatBytes } from '../core/policy/truncate';
 import { ADD_PACKAGE_COMMAND, AddPackageArgs, EnvironmentView, PackageHint, packageToAdd } from './environment';
+import { displayPath, isWellFormedPath } from './files';
 import { SessionsModel, sessionUri } from './sessions';
 import { PARTICIPANT_ID, resolveParticipantThread, THREAD_METADATA_KEY } from './threads';
-import { inlineCode, ToolRun, ToolService, toolId } from './tools';
+import { inlineCode, isImageData, ToolRun, ToolService, toolId } from './tools';
 
 /** Model ↔ tool rounds per request before we stop and say so. */
 export const MAX_ROUNDS = 12;
@@ -174,7 +175,8 @@ async function listFiles(model: SessionsModel, key: string, hash: string, stream
   stream.markdown(vscode.l10n.t('{0} files in `/mnt/data`:', files.length) + '\n\n');
   for (const f of files) {
     stream.markdown('- ');
-    stream.anchor(sessionUri(hash, f.path), f.path);
+    if (isWellFormedPath(f.path)) stream.anchor(sessionUri(hash, f.path), anchorTitle(f.path));
+    else stream.markdown(inlineCode(displayPath(f.path).replace(/\s+/g, ' ')));
     stream.markdown(` — ${formatBytes(f.size)}, ${f.mtime.replace('T', ' ').replace(/\.\d+.*$/, '')}\n`);
   }
   if (truncated) stream.markdown('\n' + vscode.l10n.t('(the list was cut)'));
@@ -334,11 +336,13 @@ function showOutcome(stream: vscode.ChatResponseStream, outcome: ToolOutcome, ha
   let shown = 0;
   for (const image of images) {
     const bytes = Math.floor((image.data.length * 3) / 4);
-    if (bytes > MAX_INLINE_IMAGE_BYTES) continue;
-    stream.markdown(`\n\n![${image.path ? image.path.replace(/[[\]]/g, '') : 'chart'}](data:${image.mimeType};base64,${image.data})\n\n`);
+    // The data is the sandbox's: it goes into markdown only when it is a picture's base64 and nothing
+    // else (a `)` in it would end the URL, and the rest of the "image" would be rendered as markdown).
+    if (bytes > MAX_INLINE_IMAGE_BYTES || !isImageData(image.mimeType, image.data)) continue;
+    stream.markdown(`\n\n![${altText(image.path)}](data:${image.mimeType};base64,${image.data})\n\n`);
     shown++;
   }
-  if (outcome.execution && (shown > 0 || images.length > 0)) {
+  if (outcome.execution && (shown > 0 || images.some((i) => isImageData(i.mimeType, i.data)))) {
     const md = new vscode.MarkdownString(`[${vscode.l10n.t('Open full size in the output panel')}](command:codeInterpreter.openOutputPanel?${encodeURIComponent(JSON.stringify([{ threadHash: hash, execution: outcome.execution.id }]))})\n\n`);
     md.isTrusted = { enabledCommands: ['codeInterpreter.openOutputPanel'] };
     stream.markdown(md);
@@ -349,8 +353,26 @@ function showOutcome(stream: vscode.ChatResponseStream, outcome: ToolOutcome, ha
     files.forEach((f, i) => {
       shownFiles.add(f.path);
       if (i > 0) stream.markdown(', ');
-      stream.anchor(sessionUri(hash, f.path), f.path);
+      // A name that is not UTF-8 cannot be a URI (the chat would fail to render the link): text then.
+      if (isWellFormedPath(f.path)) stream.anchor(sessionUri(hash, f.path), anchorTitle(f.path));
+      else stream.markdown(inlineCode(displayPath(f.path).replace(/\s+/g, ' ')));
     });
     stream.markdown('\n\n');
   }
+}
+
+/**
+ * A file link's title. The chat turns an anchor into the markdown `[title](…)` before it renders it
+ * (the link itself is labelled with the URI's base name), so a name like `[click](command:…).csv` or
+ * `_x_/y` would become markup beside the link: every ASCII punctuation character is escaped
+ * (CommonMark), and line breaks, which would end the link, become spaces.
+ */
+export function anchorTitle(path: string): string {
+  return path.replace(/[\r\n\t]+/g, ' ').replace(/[!-/:-@[-`{-~]/g, '\\$&');
+}
+
+/** An image's alt text from a session path: words, dots and dashes only (markdown can't be closed by it). */
+export function altText(path: string | undefined): string {
+  const clean = (path ?? '').replace(/[^\p{L}\p{N} ._-]+/gu, ' ').replace(/\s+/g, ' ').trim().slice(0, 100);
+  return clean || 'chart';
 }

@@ -204,13 +204,34 @@ function applyDefaultTimeout(name: ToolName, input: unknown, s: Settings): unkno
   return input;
 }
 
-/** The text a model reads, then each image as a data part (a vision model sees the chart). */
+/**
+ * The text a model reads, then each image as a data part (a vision model sees the chart). Only real
+ * pictures: the sandbox's display() can put any string under image/png, and bytes that are no PNG
+ * would be shown broken in the chat and may make a model's API refuse the whole request.
+ */
 export function toToolResult(outcome: ToolOutcome): vscode.LanguageModelToolResult {
   const parts: (vscode.LanguageModelTextPart | vscode.LanguageModelDataPart)[] = [new vscode.LanguageModelTextPart(outcome.text)];
+  let refused = 0;
   for (const image of outcome.images) {
+    if (!isImageData(image.mimeType, image.data)) {
+      refused++;
+      continue;
+    }
     parts.push(vscode.LanguageModelDataPart.image(Buffer.from(image.data, 'base64'), image.mimeType));
   }
+  if (refused) parts.push(new vscode.LanguageModelTextPart(`[${refused} image output${refused === 1 ? ' was' : 's were'} not valid image data and ${refused === 1 ? 'is' : 'are'} not attached]`));
   return new vscode.LanguageModelToolResult(parts);
+}
+
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+const SIGNATURES: Record<string, number[]> = { 'image/png': [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'image/jpeg': [0xff, 0xd8, 0xff] };
+
+/** Whether an image output's data is base64 of bytes that start as its mime type says (PNG, JPEG). */
+export function isImageData(mimeType: string, data: string): boolean {
+  const signature = SIGNATURES[mimeType];
+  if (!signature || data.length % 4 !== 0 || !BASE64.test(data)) return false;
+  const head = Buffer.from(data.slice(0, 16), 'base64');
+  return signature.every((b, i) => head[i] === b);
 }
 
 export { schemaOf };

@@ -164,10 +164,11 @@ export class Control {
     mkdirSync(dir, { recursive: true });
   }
 
-  async send(request, { wait = true, timeoutMs = 30_000 } = {}) {
+  /** `opensQuickInput`: the request opens a quick input (a save dialog): the palette is not waited on to close. */
+  async send(request, { wait = true, timeoutMs = 30_000, opensQuickInput = false } = {}) {
     const id = `${Date.now()}-${++this.n}`;
     writeFileSync(join(this.dir, 'request.json'), JSON.stringify({ ...request, id }));
-    await this.workbench.runCommand('Scripted Test: Run Control Request');
+    await this.workbench.runCommand('Scripted Test: Run Control Request', { waitHidden: !opensQuickInput });
     if (!wait) return undefined;
     const file = join(this.dir, `response-${id}.json`);
     const res = await waitFor(`the control response to ${JSON.stringify(request).slice(0, 120)}`, () => existsSync(file) && JSON.parse(readFileSync(file, 'utf8')), { timeoutMs, intervalMs: 200 });
@@ -201,7 +202,7 @@ export class Workbench {
   }
 
   /** Runs a command through the command palette by its exact title ("Category: Title"). */
-  async runCommand(title, { timeoutMs = 15_000 } = {}) {
+  async runCommand(title, { timeoutMs = 15_000, waitHidden = true } = {}) {
     const page = this.page;
     for (let attempt = 1; ; attempt++) {
       try {
@@ -221,7 +222,7 @@ export class Workbench {
         const focused = await page.locator('.quick-input-widget .monaco-list-row.focused').getAttribute('aria-label').catch(() => null);
         if (focused !== labels[index]) for (let i = 0; i < index; i++) await page.keyboard.press('ArrowDown');
         await page.keyboard.press('Enter');
-        await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 5_000 });
+        if (waitHidden) await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 5_000 });
         return;
       } catch (e) {
         if (attempt >= 3) throw new AssertionError(`cannot run "${title}" from the command palette: ${e.message.split('\n')[0]}`);
@@ -374,3 +375,97 @@ export function threadHash(key) {
   return createHash('sha256').update(key).digest('hex').slice(0, 16);
 }
 
+// ---------------------------------------------------------------- watching the browser (hostile output)
+
+/**
+ * What the browser did while it was watched, in every frame (the workbench and its webviews):
+ * console lines, JavaScript dialogs (dismissed), requests, new pages, page errors, and CSP
+ * violations — both Chromium's console reports and `securitypolicyviolation` events, which `arm()`
+ * listens for in each frame (again in frames that appear later).
+ */
+export class BrowserWatch {
+  constructor(page) {
+    this.page = page;
+    this.context = page.context();
+    this.console = [];
+    this.dialogs = [];
+    this.requests = [];
+    this.popups = [];
+    this.errors = [];
+    this.on = {
+      console: (m) => this.console.push({ type: m.type(), text: m.text(), url: m.location()?.url ?? '', time: Date.now() }),
+      dialog: (d) => {
+        this.dialogs.push({ type: d.type(), message: d.message() });
+        d.dismiss().catch(() => {});
+      },
+      request: (r) => {
+        let frame = '';
+        try {
+          frame = r.frame().url();
+        } catch {}
+        this.requests.push({ url: r.url(), type: r.resourceType(), frame });
+      },
+      page: (p) => this.popups.push(p.url()),
+      pageerror: (e) => this.errors.push(e.message),
+      frameattached: (f) => void this.armFrame(f),
+      framenavigated: (f) => void this.armFrame(f),
+    };
+  }
+
+  start() {
+    this.page.on('console', this.on.console);
+    this.page.on('dialog', this.on.dialog);
+    this.page.on('pageerror', this.on.pageerror);
+    this.page.on('frameattached', this.on.frameattached);
+    this.page.on('framenavigated', this.on.framenavigated);
+    this.context.on('request', this.on.request);
+    this.context.on('page', this.on.page);
+    return this;
+  }
+
+  stop() {
+    this.page.off('console', this.on.console);
+    this.page.off('dialog', this.on.dialog);
+    this.page.off('pageerror', this.on.pageerror);
+    this.page.off('frameattached', this.on.frameattached);
+    this.page.off('framenavigated', this.on.framenavigated);
+    this.context.off('request', this.on.request);
+    this.context.off('page', this.on.page);
+  }
+
+  /** Listens for `securitypolicyviolation` in every frame there is now. */
+  async arm() {
+    await Promise.all(this.page.frames().map((f) => this.armFrame(f)));
+  }
+
+  async armFrame(frame) {
+    await frame
+      .evaluate(() => {
+        if (window.__e2eCsp) return;
+        window.__e2eCsp = [];
+        const record = (e) => window.__e2eCsp.push({ directive: e.effectiveDirective || e.violatedDirective, blocked: e.blockedURI || '', sample: e.sample || '', where: location.href });
+        window.addEventListener('securitypolicyviolation', record, true);
+      })
+      .catch(() => {});
+  }
+
+  /** The `securitypolicyviolation` events every frame saw. */
+  async cspEvents() {
+    const all = [];
+    for (const f of this.page.frames()) {
+      const got = await f.evaluate(() => window.__e2eCsp || []).catch(() => []);
+      all.push(...got);
+    }
+    return all;
+  }
+
+  /** A global of every frame (e.g. a marker an injected script would set), by frame URL. */
+  async globals(name) {
+    const out = [];
+    for (const f of this.page.frames()) {
+      const v = await f.evaluate((n) => window[n], name).catch(() => undefined);
+      if (v !== undefined) out.push({ frame: f.url(), value: v });
+    }
+    return out;
+  }
+}

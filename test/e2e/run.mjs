@@ -20,6 +20,7 @@ import {
   AssertionError, CodeServer, Control, Workbench, assert, containerVolumes, dockerAvailable, log, managedContainers, run, runLoud,
   sleep, tail, threadHash, waitFor, walk, windowThreadKey,
 } from './lib.mjs';
+import { loadHostileCorpus, hostileScenario, checkHostileOutput } from './hostile.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const E2E = join(ROOT, '.e2e');
@@ -40,6 +41,8 @@ const opt = (name) => {
 const GIVEN_VSIX = opt('--vsix');
 
 const t0 = Date.now();
+/** The hostile-output corpus, shared with test/integration/mcp-hostile.test.ts. */
+const hostile = await loadHostileCorpus(ROOT);
 const elapsed = () => `${((Date.now() - t0) / 1000).toFixed(0)} s`;
 
 // ---------------------------------------------------------------- the checks
@@ -48,6 +51,10 @@ const results = [];
 /** Runs one check. A check whose prerequisite failed fails too (it is never skipped). */
 async function check(name, fn, { needs = [] } = {}) {
   const started = Date.now();
+  if (process.env.E2E_ONLY && !new RegExp(process.env.E2E_ONLY).test(name) && !/installs|starts on|workbench loads|extension activates/.test(name)) {
+    results.push({ name, ok: false, reason: 'not run (E2E_ONLY)', ms: 0 });
+    return;
+  }
   const blocked = needs.filter((n) => !results.find((r) => r.name === n && r.ok));
   if (blocked.length) {
     results.push({ name, ok: false, reason: `not run: it needs "${blocked.join('", "')}", which failed`, ms: 0 });
@@ -127,6 +134,9 @@ async function prepare() {
   rmSync(ARTIFACTS, { recursive: true, force: true });
   for (const d of ['user-data/User', 'extensions', 'control', 'xdg-config', 'xdg-data', 'xdg-state', 'xdg-cache']) mkdirSync(join(RUN, d), { recursive: true });
   mkdirSync(ARTIFACTS, { recursive: true });
+
+  // Scenarios whose code lives beside the suite (the hostile-output corpus, test/helpers/hostile.ts).
+  writeFileSync(join(RUN, 'control', 'scenarios.json'), JSON.stringify([hostileScenario(hostile)]));
 
   const fixtureVsix = join(RUN, 'scripted-model.vsix');
   const r = await run(join(ROOT, 'node_modules/.bin/vsce'), ['package', '--no-dependencies', '--skip-license', '-o', fixtureVsix], { cwd: FIXTURE });
@@ -530,6 +540,12 @@ async function main() {
     assert(!seen.hostileImg, 'the hostile <img onerror>/<script> survived sanitising');
     assert(seen.progress, 'the progress line is not collapsed in the panel');
   }, { needs: [charted] });
+
+  // Issue 12: the hostile-output corpus (test/helpers/hostile.ts) through @interpreter: the output
+  // panel, the chat and the sessions view run none of it, load nothing, and show names as text.
+  await check('hostile output (issue 12): nothing runs or loads in the panel, chat or sessions view; hostile names are text', async () => {
+    await checkHostileOutput({ wb, control, hostile, askInNewChat, auditEntries, transcript, approvals, serverUrl: server.url, workspace });
+  }, { needs: [activated] });
 
   // Issue 11: a module the image lacks. The tool result names the package that provides it, and
   // @interpreter offers a button that adds it to the workspace's sandbox environment (not clicked
