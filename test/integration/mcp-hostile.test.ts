@@ -14,20 +14,13 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { Core } from '../../src/core';
 import { core, tempDir, threadKey } from '../helpers/env';
+import { CallResult, Content, links, text } from '../helpers/mcp';
 import { BENIGN_NAME, HOSTILE_NAMES, HTML_ITEMS, LONG_LINE_BYTES, MANY_OUTPUTS, MARKDOWN_ITEM, hostileCode, manyOutputsCode, MARKER, STDERR_LINE, STDOUT_LINE, SVG_ITEM } from '../helpers/hostile';
 
 const ROOT = join(__dirname, '..', '..', '..');
 const CLI = join(ROOT, 'dist', 'cli.js');
 const CALL_TIMEOUT = { timeout: 300_000 };
 
-type Content =
-  | { type: 'text'; text: string }
-  | { type: 'image'; data: string; mimeType: string }
-  | { type: 'resource_link'; uri: string; name: string; mimeType?: string; size?: number; description?: string };
-interface CallResult {
-  content: Content[];
-  isError?: boolean;
-}
 
 /** Every file the corpus cell makes: the hostile names and the benign one, with what each holds. */
 const FILES = [...HOSTILE_NAMES, { name: BENIGN_NAME, content: 'benign\n', e2e: true }];
@@ -65,17 +58,6 @@ function decodeComponent(text: string): string {
     if (!done) out += String.fromCharCode(0xdc00 + bytes[i++]);
   }
   return out;
-}
-
-function text(r: CallResult): string {
-  return r.content
-    .filter((c): c is { type: 'text'; text: string } => c.type === 'text')
-    .map((c) => c.text)
-    .join('\n');
-}
-
-function links(r: CallResult) {
-  return r.content.filter((c): c is Extract<Content, { type: 'resource_link' }> => c.type === 'resource_link');
 }
 
 const SIGNATURES: Record<string, number[]> = { 'image/png': [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'image/jpeg': [0xff, 0xd8, 0xff] };

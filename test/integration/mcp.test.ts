@@ -15,18 +15,10 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { ListRootsRequestSchema, ResourceListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 import { Core, TOOL_SCHEMAS } from '../../src/core';
 import { core, tempDir, threadKey } from '../helpers/env';
+import { CallResult, links, text } from '../helpers/mcp';
 
 const CLI = join(__dirname, '..', '..', '..', 'dist', 'cli.js');
 const CALL_TIMEOUT = { timeout: 240_000 };
-
-type Content =
-  | { type: 'text'; text: string }
-  | { type: 'image'; data: string; mimeType: string }
-  | { type: 'resource_link'; uri: string; name: string; mimeType?: string; size?: number };
-interface CallResult {
-  content: Content[];
-  isError?: boolean;
-}
 
 interface Connection {
   client: Client;
@@ -61,17 +53,6 @@ async function connect(opts: { thread: string; auditDir: string; args?: string[]
 
 async function call(c: Connection, name: string, args: Record<string, unknown> = {}): Promise<CallResult> {
   return (await c.client.callTool({ name, arguments: args }, undefined, CALL_TIMEOUT)) as CallResult;
-}
-
-function text(r: CallResult): string {
-  return r.content
-    .filter((c): c is { type: 'text'; text: string } => c.type === 'text')
-    .map((c) => c.text)
-    .join('\n');
-}
-
-function links(r: CallResult) {
-  return r.content.filter((c): c is Extract<Content, { type: 'resource_link' }> => c.type === 'resource_link');
 }
 
 function ok(r: CallResult): CallResult {

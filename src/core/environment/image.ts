@@ -211,14 +211,25 @@ export class EnvironmentImage implements ImageSource {
     if (this.options.hooks?.approve && !(await this.options.hooks.approve(spec, plan))) {
       return this.fallBack(spec, new EnvironmentError(`The sandbox environment in ${spec.dir} was not built: its installation was not approved.`, 'Run "Code Interpreter: Rebuild Sandbox Environment" to review and approve it.'), 'declined');
     }
+    await this.tryBuild(spec, onProgress);
+    return this.resolvedTag!;
+  }
+
+  /**
+   * Build the spec and use it; on failure remember the error (the same content falls back at once
+   * next time) and fall back to the last good image. Returns the failure, if any.
+   */
+  private async tryBuild(spec: EnvironmentSpec, onProgress?: BuildProgress, noCache = false): Promise<InterpreterError | undefined> {
     try {
-      await this.buildSpec(spec, onProgress);
-      return (this.resolvedTag = this.lastGood = tag);
+      await this.buildSpec(spec, onProgress, noCache);
     } catch (err) {
       const error = err instanceof InterpreterError ? err : new InfrastructureError(errorMessage(err));
-      this.failures.set(tag, error);
-      return this.fallBack(spec, error, 'failed');
+      this.failures.set(this.tag, error);
+      await this.fallBack(spec, error, 'failed');
+      return error;
     }
+    this.resolvedTag = this.lastGood = this.tag;
+    return undefined;
   }
 
   private async fallBack(spec: EnvironmentSpec, error: InterpreterError, state: 'failed' | 'declined'): Promise<string> {
@@ -242,15 +253,8 @@ export class EnvironmentImage implements ImageSource {
     const spec = this.spec;
     if (!spec) return this.base.tag;
     this.failures.delete(this.tag);
-    try {
-      await this.buildSpec(spec, onProgress, opts.noCache);
-    } catch (err) {
-      const error = err instanceof InterpreterError ? err : new InfrastructureError(errorMessage(err));
-      this.failures.set(this.tag, error);
-      await this.fallBack(spec, error, 'failed');
-      throw error;
-    }
-    this.resolvedTag = this.lastGood = this.tag;
+    const error = await this.tryBuild(spec, onProgress, opts.noCache);
+    if (error) throw error;
     return this.tag;
   }
 
