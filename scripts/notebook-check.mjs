@@ -285,7 +285,10 @@ function replayOld(cells) {
     const magic = matplotlibMagicLine(c.source);
     if (magic >= 0) {
       if (c.ok) out.magicCells.push(c.index);
-      for (const b of binds) (b.line > magic ? lost.set(b.name, c.index) : lost.delete(b.name));
+      for (const b of binds) {
+        if (b.line > magic) lost.set(b.name, c.index);
+        else lost.delete(b.name);
+      }
       continue;
     }
     let failLine = Infinity;
@@ -295,12 +298,18 @@ function replayOld(cells) {
       if (use < 0) continue;
       const rebound = binds.find((b) => b.name === name && b.line < use);
       if (rebound) continue;
-      if (use < failLine) (failLine = use), (failName = name);
+      if (use < failLine) {
+        failLine = use;
+        failName = name;
+      }
     }
     if (failName !== undefined && c.ok) {
       out.nameErrorCells.push({ index: c.index, name: failName });
       if (failName === 'plt') out.plt.push(c.index);
-      for (const b of binds) (b.line >= failLine ? lost.set(b.name, c.index) : lost.delete(b.name));
+      for (const b of binds) {
+        if (b.line >= failLine) lost.set(b.name, c.index);
+        else lost.delete(b.name);
+      }
     } else if (c.ok) {
       for (const b of binds) lost.delete(b.name);
     }
@@ -492,7 +501,8 @@ async function main() {
       let root = c;
       for (let hops = 0; root.via !== undefined && at.get(root.via) && hops < 1000; hops++) root = at.get(root.via);
       const e = byRoot.get(root.cause) ?? { direct: 0, cascades: 0 };
-      c === root ? e.direct++ : e.cascades++;
+      if (c === root) e.direct++;
+      else e.cascades++;
       byRoot.set(root.cause, e);
     }
   }

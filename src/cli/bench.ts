@@ -50,7 +50,7 @@ export interface BenchOptions {
 
 /** Every measure once per runtime; the JSON holds each runtime's figures under its name. */
 export async function runBench(opts: BenchOptions): Promise<Record<string, unknown>> {
-  let runtimes = opts.runtime ? [opts.runtime] : ['runc'];
+  const runtimes = opts.runtime ? [opts.runtime] : ['runc'];
   if (!opts.runtime) {
     const probe = createCore({ poolSize: 0 });
     if (Object.keys((await probe.docker.info()).Runtimes ?? {}).includes('runsc')) runtimes.push('runsc');

@@ -198,7 +198,7 @@ export async function checkHostileOutput({ wb, control, hostile: h, askInNewChat
     const shown = Date.now();
     log(`the panel showed all ${h.MANY_OUTPUTS} outputs ${((shown - ran) / 1000).toFixed(1)} s after the answer`);
     const panelSeen = await panel.evaluate(
-      ({ forbidden, visible, ansiVisible, stdout, names, benign, many, longBytes }) => {
+      ({ forbidden, visible, ansiVisible, stdout, names, benign }) => {
         const cells = [...document.querySelectorAll('section.cell')];
         const cell = cells.find((c) => (c.querySelector('.cell-code')?.textContent || '').includes('hostile-output corpus'));
         const manyCell = cells.find((c) => (c.querySelector('.cell-code')?.textContent || '').includes('H-many-'));
@@ -249,7 +249,7 @@ export async function checkHostileOutput({ wb, control, hostile: h, askInNewChat
           title: document.title,
         };
       },
-      { forbidden: FORBIDDEN_TAGS, visible: h.RICH_ITEMS.filter((i) => i.visible).map((i) => i.visible), ansiVisible: h.ANSI_VISIBLE, stdout: h.STDOUT_LINE, names, benign: h.BENIGN_NAME, many: h.MANY_OUTPUTS, longBytes: h.LONG_LINE_BYTES },
+      { forbidden: FORBIDDEN_TAGS, visible: h.RICH_ITEMS.filter((i) => i.visible).map((i) => i.visible), ansiVisible: h.ANSI_VISIBLE, stdout: h.STDOUT_LINE, names, benign: h.BENIGN_NAME },
     );
     writeFileSync(join(wb.artifacts, 'hostile-panel.json'), JSON.stringify(panelSeen, null, 1));
     log(`panel: ${JSON.stringify({ ...panelSeen, nameRows: undefined, attrs: panelSeen.attrs?.slice(0, 10) }).slice(0, 2000)}`);

@@ -657,7 +657,6 @@ async function cleanupSessions(windowKey) {
 
 // ---------------------------------------------------------------- entry
 
-let exitCode = 0;
 let windowKey;
 let workspaceDir;
 try {
@@ -690,5 +689,4 @@ for (const r of results) console.log(`${r.ok ? 'ok    ' : 'FAILED'} ${r.name}${r
 console.log(`screenshots: ${ARTIFACTS} (${elapsed()} in all)`);
 const passed = results.filter((r) => r.ok).length;
 console.log(`e2e: ${passed} passed, ${failed.length} failed`);
-exitCode = failed.length || !passed ? 1 : 0;
-process.exit(exitCode);
+process.exit(failed.length || !passed ? 1 : 0);

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -35,7 +35,7 @@ describe('session files', () => {
     const up = await uploadFileToSession({ source: 'blob.bin', destination: 'in/blob.bin' }, ctx);
     assert.equal(up.status, 'ok', up.text);
     const sum = await runShellCommand({ command: 'sha256sum in/blob.bin; stat -c %U in/blob.bin' }, ctx);
-    assert.match(sum.text, new RegExp(require('node:crypto').createHash('sha256').update(bytes).digest('hex')));
+    assert.match(sum.text, new RegExp(createHash('sha256').update(bytes).digest('hex')));
     assert.match(sum.text, /sandbox/, 'uploaded files belong to the sandbox user');
     const down = await getSessionFile({ path: 'in/blob.bin', saveTo: 'out/blob.bin' }, ctx);
     assert.equal(down.status, 'ok', down.text);

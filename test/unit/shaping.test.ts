@@ -1,8 +1,15 @@
 import assert from 'node:assert/strict';
+import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
+import { pack } from 'tar-stream';
 import { ExecutionCollector, LineDecoder } from '../../src/core/kernel/protocol';
+import { HistoryStore } from '../../src/core/notebook/history';
 import { coalesceStreams, ExecutionRecord } from '../../src/core/notebook/nbformat';
 import { formatBytes, truncateMiddle } from '../../src/core/policy/truncate';
+import { readSingleFileFromTar } from '../../src/core/sandbox/archive';
 import { describeExecution, imagesOf } from '../../src/core/tools/outcome';
 
 describe('truncateMiddle', () => {
@@ -96,8 +103,6 @@ describe('describeExecution', () => {
 });
 
 describe('single-file tar reader', () => {
-  const { pack } = require('tar-stream') as typeof import('tar-stream');
-  const { readSingleFileFromTar } = require('../../src/core/sandbox/archive') as typeof import('../../src/core/sandbox/archive');
   const tarOf = async (entries: Array<{ name: string; type?: 'file' | 'symlink' | 'directory'; data?: Buffer; linkname?: string; pax?: Record<string, string> }>) => {
     const p = pack();
     for (const e of entries) p.entry({ name: e.name, type: e.type ?? "file", linkname: e.linkname, pax: e.pax }, e.data ?? Buffer.alloc(0));
@@ -106,7 +111,6 @@ describe('single-file tar reader', () => {
     for await (const c of p as unknown as AsyncIterable<Buffer>) chunks.push(c);
     const all = Buffer.concat(chunks);
     // Deliver in awkward chunk sizes, as a socket would.
-    const { Readable } = require('node:stream') as typeof import('node:stream');
     return Readable.from((function* () {
       for (let i = 0; i < all.length; i += 777) yield all.subarray(i, i + 777);
     })());
@@ -126,10 +130,6 @@ describe('single-file tar reader', () => {
 });
 
 describe('history store', () => {
-  const { HistoryStore } = require('../../src/core/notebook/history') as typeof import('../../src/core/notebook/history');
-  const { mkdtempSync, readFileSync, appendFileSync } = require('node:fs') as typeof import('node:fs');
-  const { tmpdir } = require('node:os') as typeof import('node:os');
-  const { join } = require('node:path') as typeof import('node:path');
   const rec = (i: number): ExecutionRecord => ({ id: `e${i}`, session: 's', kind: 'python', code: `x = ${i}`, started: '', durationMs: 1, status: 'ok', outputs: [], files: [] });
   it('keeps the newest records across instances, compacts, skips a torn line, and forgets on remove', () => {
     const dir = mkdtempSync(join(tmpdir(), 'hist-'));

@@ -325,7 +325,7 @@ export class Session extends EventEmitter implements AsyncDisposable {
       this.emit('execution-start', { id, kind, code, started });
       const controller = this.linkSignal(opts.signal);
       const stopWatching = this.watchQuota(this.containerId!, controller, () => kernel.abandon());
-      let stoppedByQuota = false;
+      let stoppedByQuota: boolean;
       let r: KernelRunResult;
       try {
         r = await kernel.execute(id, code, {
@@ -369,7 +369,7 @@ export class Session extends EventEmitter implements AsyncDisposable {
       let hardKilled = false;
       let abandon = () => {};
       const stopWatching = this.watchQuota(containerId, controller, () => abandon());
-      let stoppedByQuota = false;
+      let stoppedByQuota: boolean;
       try {
         const handle = await this.deps.docker.exec(containerId, [...HELPER, 'shell'], { stdin: true });
         abandon = () => handle.close();
