@@ -1,5 +1,4 @@
 import assert from 'node:assert/strict';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import { DEFAULT_SANDBOX_CONFIG, containerSpec } from '../../src/core/sandbox/spec';
@@ -8,23 +7,6 @@ import { TOOL_SCHEMAS } from '../../src/core/tools/schemas';
 import { TOOLS } from '../../src/core/tools';
 
 const root = join(__dirname, '..', '..', '..');
-
-function files(dir: string): string[] {
-  return readdirSync(dir).flatMap((n) => {
-    const p = join(dir, n);
-    return statSync(p).isDirectory() ? files(p) : [p];
-  });
-}
-
-describe('layers', () => {
-  it('src/core never imports vscode or the adapters', () => {
-    for (const f of files(join(root, 'src', 'core'))) {
-      const text = readFileSync(f, 'utf8');
-      assert.doesNotMatch(text, /from ['"]vscode['"]|require\(['"]vscode['"]\)/, f);
-      assert.doesNotMatch(text, /from ['"]\.\.\/(\.\.\/)?(vscode|cli|mcp)\//, f);
-    }
-  });
-});
 
 describe('container spec', () => {
   it('is hardened by default', () => {
