@@ -6,12 +6,12 @@
  */
 import { isAbsolute, resolve } from 'node:path';
 import * as vscode from 'vscode';
-import { AuditLog, invokeTool, rootedHostFiles, schemaOf, TOOL_SCHEMAS, ToolContext, ToolName, ToolOutcome } from '../core';
+import { AuditLog, invokeTool, rootedHostFiles, schemaOf, TOOL_SCHEMAS, ToolContext, ToolName, ToolOutcome, VSCODE_TOOL_PREFIX } from '../core';
 import { Settings } from './config';
 import { SessionsModel } from './sessions';
 import { resolveToolThread, ResolvedThread } from './threads';
 
-export const TOOL_PREFIX = 'codeInterpreter_';
+export const TOOL_PREFIX = VSCODE_TOOL_PREFIX;
 
 export const toolId = (name: ToolName): string => `${TOOL_PREFIX}${name}`;
 

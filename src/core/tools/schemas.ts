@@ -1,11 +1,21 @@
 import { LIMITS } from '../policy/limits';
 import { ToolName } from './base';
 
-/** A JSON Schema for a tool's input — the one source for the VS Code, CLI and MCP surfaces. */
+/**
+ * A tool's name, descriptions and JSON Schema for its input — the one source for the VS Code, CLI and
+ * MCP surfaces. package.json's `contributes.languageModelTools` and the `tool.*` strings of
+ * package.nls.json are generated from TOOL_SCHEMAS by `npm run manifest` (scripts/manifest.mjs).
+ */
 export interface ToolSchema {
   name: ToolName;
+  /** The tool's display name (MCP title, VS Code displayName). */
   title: string;
+  /** What the model reads (MCP description, VS Code modelDescription). */
   description: string;
+  /** What VS Code shows users in the tool picker (userDescription). */
+  userDescription: string;
+  /** VS Code's icon for the tool, a codicon: `$(name)`. */
+  icon: string;
   inputSchema: {
     type: 'object';
     properties: Record<string, Record<string, unknown>>;
@@ -17,6 +27,9 @@ export interface ToolSchema {
   destructive: boolean;
 }
 
+/** VS Code's id of a tool is this prefix and its name (`codeInterpreter_executePythonCode`). */
+export const VSCODE_TOOL_PREFIX = 'codeInterpreter_';
+
 const SANDBOX =
   'The sandbox is a local, network-less Docker container for this conversation (Debian, Python 3 with pandas, numpy, scipy, matplotlib, seaborn, plotly, scikit-learn, statsmodels, sympy, reportlab, openpyxl, xlsxwriter, python-docx, pymupdf, bs4, lxml, pyyaml, pillow, h5py, netCDF4, tabulate; shell tools ripgrep, jq, sqlite3, poppler-utils). Files live in /mnt/data and persist for the conversation. No internet access, no package installation.';
 
@@ -27,6 +40,8 @@ export const TOOL_SCHEMAS: readonly ToolSchema[] = [
     name: 'executePythonCode',
     title: 'Execute Python',
     description: `Run Python code in a stateful IPython kernel (variables persist between calls; the last expression is shown; DataFrames render as tables; matplotlib figures are returned as images without savefig). Working directory /mnt/data: save files there to hand them to the user. Processes may not be started from Python (use runShellCommand). Code ≤ ${LIMITS.maxCodeChars.toLocaleString('en-US')} characters; stdout is cut to ${LIMITS.modelStdoutChars.toLocaleString('en-US')} and stderr to ${LIMITS.modelStderrChars.toLocaleString('en-US')} characters (the whole output is saved in the session). ${SANDBOX}`,
+    userDescription: "Run Python in this chat's local, network-less sandbox (pandas, matplotlib, …); variables and files persist for the thread.",
+    icon: '$(play)',
     inputSchema: {
       type: 'object',
       properties: {
@@ -43,6 +58,8 @@ export const TOOL_SCHEMAS: readonly ToolSchema[] = [
     name: 'runShellCommand',
     title: 'Run shell command',
     description: `Run a bash command in /mnt/data inside the sandbox (grep, awk, sed, jq, sqlite3, rg, pdftotext, zip…). Use relative paths; chain with ';'. Background jobs are not supported: every process the command started is ended when it finishes. Timeout ${LIMITS.shellTimeout.min}–${LIMITS.shellTimeout.max} s (default ${LIMITS.shellTimeout.default}). ${SANDBOX}`,
+    userDescription: "Run a shell command in the sandbox's /mnt/data.",
+    icon: '$(terminal)',
     inputSchema: {
       type: 'object',
       properties: {
@@ -61,6 +78,8 @@ export const TOOL_SCHEMAS: readonly ToolSchema[] = [
     name: 'generatePdfReport',
     title: 'Generate PDF report',
     description: `Run Python code that writes a PDF (reportlab, matplotlib's PdfPages, or fitz) to expectedOutputFilename in /mnt/data; the tool checks it is a real PDF, saves it as saveAsFilename, reports its page count and shows page 1. Variables from earlier executions are available. Timeout ${LIMITS.pdfTimeout.min}–${LIMITS.pdfTimeout.max} s (default ${LIMITS.pdfTimeout.default}).`,
+    userDescription: 'Run Python that writes a PDF report in the sandbox and check the result.',
+    icon: '$(file-pdf)',
     inputSchema: {
       type: 'object',
       properties: {
@@ -79,6 +98,8 @@ export const TOOL_SCHEMAS: readonly ToolSchema[] = [
     name: 'readSessionFile',
     title: 'Read session file',
     description: `Read a text file from /mnt/data, ${LIMITS.maxReadLines.toLocaleString('en-US')} lines at most per call; page with offset (0-based line number).`,
+    userDescription: "Read a text file from the sandbox's /mnt/data.",
+    icon: '$(go-to-file)',
     inputSchema: {
       type: 'object',
       properties: {
@@ -96,6 +117,8 @@ export const TOOL_SCHEMAS: readonly ToolSchema[] = [
     name: 'searchSessionFiles',
     title: 'Search session files',
     description: `Search text in the files of /mnt/data with a regular expression (ripgrep syntax); up to ${LIMITS.maxSearchMatches} matches.`,
+    userDescription: "Search the sandbox's files with a regular expression.",
+    icon: '$(search)',
     inputSchema: {
       type: 'object',
       properties: {
@@ -113,6 +136,8 @@ export const TOOL_SCHEMAS: readonly ToolSchema[] = [
     name: 'listSessionFiles',
     title: 'List session files',
     description: 'List the files in /mnt/data (recursively) with size, type and modification time.',
+    userDescription: "List the files in the sandbox's /mnt/data.",
+    icon: '$(list-tree)',
     inputSchema: {
       type: 'object',
       properties: { path: path('Folder relative to /mnt/data (default: all of it).') },
@@ -126,6 +151,8 @@ export const TOOL_SCHEMAS: readonly ToolSchema[] = [
     name: 'getSessionFile',
     title: 'Get session file',
     description: 'Hand a file from /mnt/data to the user: it is shown or opened for them; with saveTo it is saved into their workspace (after they confirm). Images are also shown to you.',
+    userDescription: 'Hand a sandbox file to you, or save it into the workspace (asks first).',
+    icon: '$(cloud-download)',
     inputSchema: {
       type: 'object',
       properties: {
@@ -142,6 +169,8 @@ export const TOOL_SCHEMAS: readonly ToolSchema[] = [
     name: 'uploadFileToSession',
     title: 'Upload file to session',
     description: 'Copy a file from the user\'s workspace into /mnt/data so code can process it.',
+    userDescription: 'Copy a workspace file into the sandbox (asks first).',
+    icon: '$(cloud-upload)',
     inputSchema: {
       type: 'object',
       properties: {
