@@ -15,6 +15,11 @@ export interface ToolSchema {
   readOnly: boolean;
   /** May overwrite or delete files in /mnt/data (code can; an upload replaces a file of the same name). */
   destructive: boolean;
+  /**
+   * Runs code the caller wrote (Python or shell) in the session: it needs the sessions' image, makes
+   * its thread the active one, and confirms with the code shown. Not part of any input schema.
+   */
+  runsCode: boolean;
 }
 
 const SANDBOX =
@@ -38,6 +43,7 @@ export const TOOL_SCHEMAS: readonly ToolSchema[] = [
     },
     readOnly: false,
     destructive: true,
+    runsCode: true,
   },
   {
     name: 'runShellCommand',
@@ -56,6 +62,7 @@ export const TOOL_SCHEMAS: readonly ToolSchema[] = [
     },
     readOnly: false,
     destructive: true,
+    runsCode: true,
   },
   {
     name: 'generatePdfReport',
@@ -74,6 +81,7 @@ export const TOOL_SCHEMAS: readonly ToolSchema[] = [
     },
     readOnly: false,
     destructive: true,
+    runsCode: true,
   },
   {
     name: 'readSessionFile',
@@ -91,6 +99,7 @@ export const TOOL_SCHEMAS: readonly ToolSchema[] = [
     },
     readOnly: true,
     destructive: false,
+    runsCode: false,
   },
   {
     name: 'searchSessionFiles',
@@ -108,6 +117,7 @@ export const TOOL_SCHEMAS: readonly ToolSchema[] = [
     },
     readOnly: true,
     destructive: false,
+    runsCode: false,
   },
   {
     name: 'listSessionFiles',
@@ -121,6 +131,7 @@ export const TOOL_SCHEMAS: readonly ToolSchema[] = [
     },
     readOnly: true,
     destructive: false,
+    runsCode: false,
   },
   {
     name: 'getSessionFile',
@@ -137,6 +148,7 @@ export const TOOL_SCHEMAS: readonly ToolSchema[] = [
     },
     readOnly: false,
     destructive: false,
+    runsCode: false,
   },
   {
     name: 'uploadFileToSession',
@@ -153,11 +165,17 @@ export const TOOL_SCHEMAS: readonly ToolSchema[] = [
     },
     readOnly: false,
     destructive: true,
+    runsCode: false,
   },
 ];
 
+/** The schema of a tool named by a model or a protocol (any string), if it is one of the eight. */
+export function findToolSchema(name: unknown): ToolSchema | undefined {
+  return TOOL_SCHEMAS.find((t) => t.name === name);
+}
+
 export function schemaOf(name: ToolName): ToolSchema {
-  const s = TOOL_SCHEMAS.find((t) => t.name === name);
+  const s = findToolSchema(name);
   if (!s) throw new Error(`unknown tool ${name}`);
   return s;
 }
