@@ -30,6 +30,7 @@ import {
   invokeTool,
   LIMITS,
   Logger,
+  logLine,
   mimeFromName,
   rejectCall,
   rootedHostFiles,
@@ -74,8 +75,9 @@ export interface CodeInterpreterMcpServer {
   warmUp(): void;
 }
 
+/** A line for whoever runs the server (stdout is the protocol's), redacted as the core's logger does. */
 function stderrLine(line: string): void {
-  process.stderr.write(`code-interpreter mcp: ${line}\n`);
+  process.stderr.write(`code-interpreter mcp: ${logLine(line, [])}\n`);
 }
 
 /** The client's roots as host folders, or the server's working directory when it has none. */
