@@ -219,13 +219,13 @@ export class ToolService {
     }
     const outcome = call
       ? await this.run(call, thread.key, caller, { token, source: thread.source })
-      : await this.within(thread.key, caller, { token, source: thread.source }, (ctx) => rejectCall(name, refusal, ctx));
+      : await this.within(thread.key, caller, { token, source: thread.source, sandbox: false }, (ctx) => rejectCall(name, refusal, ctx));
     const binding = this.participants.find((b) => b.threadKey === thread.key && b.pending && !b.pending.outcome);
     if (binding?.pending) binding.pending.outcome = outcome;
     return toToolResult(outcome);
   }
 
-  /** Run a core tool in a thread's session (LM tools, commands and the panel all come here). */
+  /** Run a core tool in a thread's session (the LM tools and the commands come here). */
   run(call: ToolCall, threadKey: string, caller: Caller, opts: { token?: vscode.CancellationToken; onOutput?: ToolContext['onOutput']; source?: string } = {}): Promise<ToolOutcome> {
     // Code makes its thread the active one: the panel and the tree follow it.
     if (schemaOf(call.name).runsCode) this.deps.model.setActive(threadKey);
@@ -250,7 +250,8 @@ export class ToolService {
   private async within<T extends ToolOutcome | Attached>(
     threadKey: string,
     caller: Caller,
-    opts: { token?: vscode.CancellationToken; onOutput?: ToolContext['onOutput']; source?: string },
+    /** `sandbox: false`: the call needs no sandbox (it was refused), so readiness is not waited for. */
+    opts: { token?: vscode.CancellationToken; onOutput?: ToolContext['onOutput']; source?: string; sandbox?: boolean },
     act: (ctx: ToolContext) => Promise<T>,
   ): Promise<T> {
     const settings = this.deps.settings();
@@ -258,7 +259,7 @@ export class ToolService {
     this.deps.model.session(threadKey); // watched, so the panel and tree see its events
     const roots = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
     try {
-      await this.deps.ready();
+      if (opts.sandbox !== false) await this.deps.ready();
       const result = await act({
         manager: this.deps.model.manager,
         threadKey,

@@ -129,9 +129,10 @@ describe('src/vscode/tools.ts', () => {
     });
 
     it('turns input that is no object into a rejected, audited result', async () => {
-      const { invoke, manager, auditLines } = setup();
+      const { invoke, manager, events, auditLines } = setup();
       const result = await invoke('executePythonCode', ['print(1)'], chatToken());
       assert.equal(text(result), 'Invalid request: The arguments of executePythonCode must be an object.');
+      assert.deepEqual(events, [], 'a refused call waits for no sandbox');
       assert.equal(manager.sessions.get(chatKey())?.ran.length ?? 0, 0);
       const [line] = auditLines();
       assert.deepEqual([line.tool, line.status, line.caller], ['executePythonCode', 'rejected', 'vscode:chat']);
