@@ -181,8 +181,8 @@ const STATUS_LABEL: Record<PanelCell['status'], string> = { running: 'running', 
 
 export function renderFiles(files: PanelFile[], ctx: RenderContext): HTMLElement {
   const div = el('div', 'cell-files');
+  // The host leaves the kernel's saved outputs out (toPanelCell).
   for (const f of files) {
-    if (f.path.startsWith('.outputs/')) continue;
     // No href (see wireLinks): a file link is the panel's own button, the name only ever text.
     const a = el('a', 'file-link');
     a.dataset.path = f.path;

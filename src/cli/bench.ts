@@ -71,13 +71,12 @@ async function benchRuntime(opts: BenchOptions, runtime: string): Promise<Record
   const results: Record<string, unknown> = { runtime };
   const sandbox = { runtime };
   const base = createCore({ idleStopMinutes: 0, poolSize: 0, sandbox });
-  await base.docker.ping();
-  const image = await base.image.ensure((l) => log(`[image] ${l}`));
+  const image = await base.ready((l) => log(`[image] ${l}`));
   results.image = image;
   const threads: Array<[Core, string]> = [];
   const ctxFor = (core: Core, thread: string): ToolContext => {
     threads.push([core, thread]);
-    return { manager: core.manager, threadKey: thread, caller: 'bench', host: { resolveRead: async (p) => p, resolveWrite: async (p) => p } };
+    return { manager: core.manager, threadKey: thread, caller: 'cli', host: { resolveRead: async (p) => p, resolveWrite: async (p) => p } };
   };
   const tag = `bench-${process.pid}-${Date.now().toString(36)}`;
   let seq = 0;

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** `code-interpreter`: the core, headless. Every command takes --thread ID and --json. */
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
@@ -20,6 +20,7 @@ import {
   bundleText,
   hasImage,
   Output,
+  redactingLogger,
   rootedHostFiles,
   ToolContext,
   ToolOutcome,
@@ -83,10 +84,7 @@ Note: each CLI call starts a fresh Python kernel; files in /mnt/data persist per
 const EXIT = { ok: 0, error: 1, timeout: 1, interrupted: 1, rejected: 2, unavailable: 3 } as const;
 
 function stderrLogger(verbose: boolean): Logger {
-  const out = (level: string) => (msg: unknown, ...args: unknown[]) => {
-    if (verbose) process.stderr.write(`[${level}] ${msg instanceof Error ? msg.stack : msg}${args.length ? ' ' + args.join(' ') : ''}\n`);
-  };
-  return { trace: out('trace'), debug: out('debug'), info: out('info'), warn: out('warn'), error: out('error') };
+  return redactingLogger((level, line) => verbose && process.stderr.write(`[${level}] ${line}\n`));
 }
 
 async function readStdin(): Promise<string> {
@@ -213,13 +211,13 @@ async function main(argv: string[]): Promise<number> {
   try {
     switch (command) {
       case 'exec':
-        await core.environment.ensure(progress);
+        await core.ready(progress);
         return finish(await executePythonCode({ pythonCode: await codeArg(), timeoutSeconds: num(values.timeout, 'timeout') }, ctx), live);
       case 'shell':
-        await core.environment.ensure(progress);
+        await core.ready(progress);
         return finish(await runShellCommand({ command: args.join(' '), timeoutSeconds: num(values.timeout, 'timeout') }, ctx), live);
       case 'pdf':
-        await core.environment.ensure(progress);
+        await core.ready(progress);
         return finish(
           await generatePdfReport(
             { pythonCode: await codeArg(), expectedOutputFilename: values.expected!, saveAsFilename: values['save-as'] ?? values.expected!, timeoutSeconds: num(values.timeout, 'timeout') },
@@ -259,7 +257,7 @@ async function main(argv: string[]): Promise<number> {
       }
       case 'image':
         if (args[0] !== 'build') throw new InputError(`Unknown image command '${args[0] ?? ''}'.`, 'Use: code-interpreter image build');
-        await core.docker.ping();
+        await core.ready(undefined, { engineOnly: true });
         await core.image.build(progress);
         process.stdout.write(`${core.image.tag}\n`);
         return 0;
@@ -309,12 +307,11 @@ async function environment(core: Core, args: string[], json: boolean, progress: 
       return 0;
     }
     case 'build':
-      await core.docker.ping();
+      await core.ready(undefined, { engineOnly: true });
       process.stdout.write(`${await env.build(progress)}\n`);
       return 0;
     case 'freeze': {
-      await core.docker.ping();
-      const tag = await env.ensure(progress);
+      const tag = await core.ready(progress);
       if (env.status.state === 'failed') throw env.status.error; // not the fallback's packages
       const lines = await env.freeze(tag);
       const text = lines.join('\n') + '\n';
@@ -330,8 +327,7 @@ async function environment(core: Core, args: string[], json: boolean, progress: 
 }
 
 async function demo(core: Core, base: ToolContext, progress: (l: string) => void): Promise<number> {
-  await core.docker.ping();
-  await core.image.ensure(progress);
+  await core.ready(progress);
   const thread = base.threadKey === 'default' ? `demo-${new Date().toISOString().replace(/[:.]/g, '-')}` : base.threadKey;
   const ctx = { ...base, threadKey: thread };
   process.stdout.write(`Demo thread: ${thread}\n`);
@@ -348,10 +344,12 @@ async function demo(core: Core, base: ToolContext, progress: (l: string) => void
       return EXIT[o.status];
     }
   }
-  await mkdir(outDir, { recursive: true });
-  const session = core.manager.session(thread);
   for (const name of ['incidents.csv', 'incident_summary.csv', 'incidents_by_category.png', 'weekly_report.pdf']) {
-    await writeFile(join(outDir, name), await session.download(name, 64 * 1024 * 1024));
+    const o = await getSessionFile({ path: name, saveTo: join(outDir, name), overwrite: true }, { ...ctx, maxUploadBytes: 64 * 1024 * 1024 });
+    if (o.status !== 'ok') {
+      process.stderr.write(o.text + '\n');
+      return EXIT[o.status];
+    }
   }
   process.stdout.write(`\nDone. The session's files are in /mnt/data of thread '${thread}'; copies are in ${outDir}.\n`);
   process.stdout.write(`Try: code-interpreter files --thread ${thread}    Remove: code-interpreter rm --thread ${thread}\n`);

@@ -36,6 +36,14 @@ export class InfrastructureError extends InterpreterError {
   }
 }
 
+/** The Docker engine did not answer: what `Core.ready` throws before it looks at any image. */
+export class EngineUnavailableError extends InfrastructureError {
+  constructor(err: unknown) {
+    super(err instanceof InterpreterError ? err.message : `Docker is not reachable: ${errorMessage(err)}`, err instanceof InterpreterError ? err.fix : undefined, { cause: err });
+    this.name = 'EngineUnavailableError';
+  }
+}
+
 export const DOCKER_FIX =
   'Start Docker (Docker Desktop, `sudo systemctl start docker`, or Podman with its Docker-compatible socket) and try again; set DOCKER_HOST if the engine is not on the default socket.';
 

@@ -1,9 +1,10 @@
 /** The core's public surface: one call builds the services every adapter (CLI, VS Code, MCP) uses. */
 import { EnvironmentImage, EnvironmentImageOptions } from './environment/image';
+import { EngineUnavailableError } from './errors';
 import { Logger, silentLogger } from './log';
 import { DockerClient } from './sandbox/docker';
 import { EngineOptions } from './sandbox/engine';
-import { ImageOptions, SandboxImage } from './sandbox/image';
+import { BuildProgress, ImageOptions, SandboxImage } from './sandbox/image';
 import { SandboxConfig } from './sandbox/spec';
 import { SessionManager } from './session/manager';
 
@@ -31,6 +32,16 @@ export interface Core {
   /** What sessions run on: the workspace's environment derived from `image`, or `image` itself. */
   environment: EnvironmentImage;
   manager: SessionManager;
+  /**
+   * The one readiness check every adapter makes before a session is used: the Docker engine answers
+   * (else an EngineUnavailableError saying how to start it), and the image sessions run on is there —
+   * built when it is not: the built-in image first (minutes, once), then the workspace's environment
+   * (asking its approve hook). Build lines go to `onProgress` (an environment's to its progress hook,
+   * where the adapter set one). Resolves with the tag sessions run on. With `engineOnly`, only the
+   * engine is asked (a first check at start-up that must not start a build).
+   */
+  ready(onProgress?: BuildProgress): Promise<string>;
+  ready(onProgress: BuildProgress | undefined, opts: { engineOnly: true }): Promise<void>;
 }
 
 export function createCore(options: CoreOptions = {}): Core {
@@ -39,7 +50,16 @@ export function createCore(options: CoreOptions = {}): Core {
   const image = new SandboxImage(docker, options.image, log);
   const environment = new EnvironmentImage(docker, image, options.environment, log);
   const manager = new SessionManager({ docker, image: environment, config: options.sandbox, idleStopMinutes: options.idleStopMinutes, poolSize: options.poolSize, watchdogSeconds: options.watchdogSeconds, historyDir: options.historyDir, log });
-  return { docker, image, environment, manager };
+  function ready(onProgress?: BuildProgress): Promise<string>;
+  function ready(onProgress: BuildProgress | undefined, opts: { engineOnly: true }): Promise<void>;
+  async function ready(onProgress?: BuildProgress, opts?: { engineOnly: true }): Promise<string | void> {
+    await docker.ping().catch((err) => {
+      throw new EngineUnavailableError(err);
+    });
+    if (opts?.engineOnly) return;
+    return environment.ensure(onProgress);
+  }
+  return { docker, image, environment, manager, ready };
 }
 
 export * from './errors';
@@ -50,14 +70,17 @@ export * from './notebook/nbformat';
 export { bundleText, hasImage, htmlToText } from './notebook/plaintext';
 export { defaultStateDir, HistoryStore } from './notebook/history';
 export { LIMITS, CONTAINER_DEFAULTS } from './policy/limits';
-export { validateSessionPath, DATA_DIR } from './policy/paths';
+export { validateSessionPath, DATA_DIR, OUTPUTS_DIR, isUserFile } from './policy/paths';
+export { formatBytes } from './policy/truncate';
+export { userFiles } from './session/files';
+export type { FileEntry } from './session/files';
 export { DockerClient } from './sandbox/docker';
 export { contextDigest, describeEngine, dockerConfigDir, resolveEngine } from './sandbox/engine';
 export type { EngineEndpoint, EngineOptions, EngineSource } from './sandbox/engine';
 export { engineReport, formatEngineReport } from './sandbox/doctor';
 export type { EngineReport } from './sandbox/doctor';
 export { SandboxImage, hashImageContext } from './sandbox/image';
-export type { ImageSource } from './sandbox/image';
+export type { BuildProgress, ImageSource } from './sandbox/image';
 export { EnvironmentImage, ENV_REPOSITORY } from './environment/image';
 export type { EnvironmentHooks, EnvironmentImageOptions, EnvironmentStatus } from './environment/image';
 export { EnvironmentError } from './environment/build';

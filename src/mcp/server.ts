@@ -19,6 +19,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import {
   AuditLog,
+  Caller,
   Core,
   ENV_DIR_NAME,
   errorMessage,
@@ -29,14 +30,16 @@ import {
   invokeTool,
   LIMITS,
   Logger,
-  outcome,
+  logLine,
+  mimeFromName,
+  rejectCall,
   rootedHostFiles,
+  schemaOf,
   ToolContext,
-  ToolName,
+  ToolOutcome,
 } from '../core';
-import { mimeFromName } from '../core/tools';
 import { ProgressReporter } from './progress';
-import { asText, errorResult, McpCallResult, parseSessionFileUri, planCall, rootPaths, sessionFileUri, toCallResult, toolDefinitions, URI_SCHEME } from './shape';
+import { asText, CallPlan, McpCallResult, parseSessionFileUri, planCall, rootPaths, sessionFileUri, toCallResult, toolDefinitions, URI_SCHEME } from './shape';
 
 export const SERVER_NAME = 'code-interpreter';
 export const SERVER_VERSION = '0.1.0';
@@ -47,8 +50,6 @@ export const MAX_RESOURCE_BYTES = 32 * 1024 * 1024;
 export const RESOURCE_PAGE = 500;
 /** The JSON-RPC error code MCP uses for a resource that does not exist. */
 const RESOURCE_NOT_FOUND = -32002;
-
-const CODE_TOOLS: ReadonlySet<ToolName> = new Set(['executePythonCode', 'runShellCommand', 'generatePdfReport']);
 
 export interface McpServerOptions {
   core: Core;
@@ -74,8 +75,9 @@ export interface CodeInterpreterMcpServer {
   warmUp(): void;
 }
 
+/** A line for whoever runs the server (stdout is the protocol's), redacted as the core's logger does. */
 function stderrLine(line: string): void {
-  process.stderr.write(`code-interpreter mcp: ${line}\n`);
+  process.stderr.write(`code-interpreter mcp: ${logLine(line, [])}\n`);
 }
 
 /** The client's roots as host folders, or the server's working directory when it has none. */
@@ -152,8 +154,8 @@ export function createMcpServer(options: McpServerOptions): CodeInterpreterMcpSe
   const roots = new HostRoots(server, options.cwd ?? process.cwd());
   const host = roots.hostFiles();
   /** Sessions run on the environment declared in the client's first root (or --env). */
-  const environmentFor = async (tool: string) => {
-    if (options.envDir || !CODE_TOOLS.has(tool as ToolName)) return;
+  const environmentFor = async () => {
+    if (options.envDir) return;
     const first = (await roots.paths().catch(() => ({ paths: [] as string[] }))).paths[0];
     const dir = first ? join(first, ENV_DIR_NAME) : undefined;
     if (dir && dir !== core.environment.dir) {
@@ -161,7 +163,7 @@ export function createMcpServer(options: McpServerOptions): CodeInterpreterMcpSe
       core.environment.configure({ dir });
     }
   };
-  const caller = () => `mcp:${server.getClientVersion()?.name ?? 'unknown'}`;
+  const caller = (): Caller => `mcp:${server.getClientVersion()?.name ?? 'unknown'}`;
   const threadAllowed = (t: string) => t === defaultThread || allowThreadArg;
 
   server.setNotificationHandler(RootsListChangedNotificationSchema, async () => roots.invalidate());
@@ -170,66 +172,50 @@ export function createMcpServer(options: McpServerOptions): CodeInterpreterMcpSe
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: definitions }));
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra): Promise<McpCallResult> => {
-    const started = Date.now();
     const name = request.params.name;
-    let plan;
+    let plan: CallPlan | undefined;
+    let refusal: unknown;
     try {
       plan = planCall(name, request.params.arguments, { allowThreadArg, defaultThread });
     } catch (err) {
-      const text = `Invalid request: ${errorMessage(err)}`;
-      await options.audit
-        ?.append({
-          time: new Date(started).toISOString(),
-          thread: defaultThread,
-          session: '',
-          tool: String(name).slice(0, 100),
-          caller: caller(),
-          status: 'rejected',
-          durationMs: Date.now() - started,
-          outputBytes: { stdout: 0, stderr: 0, other: 0 },
-          filesWritten: [],
-          error: text.slice(0, 500),
-        })
-        .catch(() => undefined);
-      return errorResult(text);
+      refusal = err;
     }
+    const thread = plan?.thread ?? defaultThread;
     const token = extra._meta?.progressToken;
     const progress =
-      token === undefined
+      token === undefined || !plan
         ? undefined
         : new ProgressReporter(token, (n) => extra.sendNotification({ method: 'notifications/progress', params: n }));
     const signal = AbortSignal.any([extra.signal, shutdown.signal]);
     const onBuild = (line: string) => progress?.push(`[building the sandbox image] ${line}\n`);
-    const work = (async () => {
+    const ctx: ToolContext = {
+      manager: core.manager,
+      threadKey: thread,
+      caller: caller(),
+      signal,
+      audit: options.audit,
+      host,
+      onOutput: progress
+        ? (o) => {
+            if (o.output_type === 'stream') progress.push(o.text);
+            else if (o.output_type === 'error') progress.push(`${o.ename}: ${o.evalue}\n`);
+          }
+        : undefined,
+    };
+    const work = (async (): Promise<ToolOutcome> => {
       try {
-        if (CODE_TOOLS.has(plan.tool)) {
+        // Refused before it reached a tool: audited and answered like any other call.
+        if (!plan) return await rejectCall(name, refusal, ctx);
+        if (schemaOf(plan.call.name).runsCode) {
           buildListeners.add(onBuild);
           // A failure here (Docker down) is reported by the tool itself, with its audit line.
-          await environmentFor(plan.tool)
-            .then(() => core.environment.ensure(broadcastBuild))
+          await environmentFor()
+            .then(() => core.ready(broadcastBuild))
             .catch(() => undefined);
           buildListeners.delete(onBuild);
         }
-        threads.add(plan.thread);
-        const ctx: ToolContext = {
-          manager: core.manager,
-          threadKey: plan.thread,
-          caller: caller(),
-          signal,
-          audit: options.audit,
-          host,
-          onOutput: progress
-            ? (o) => {
-                if (o.output_type === 'stream') progress.push(o.text);
-                else if (o.output_type === 'error') progress.push(`${o.ename}: ${o.evalue}\n`);
-              }
-            : undefined,
-        };
-        return await invokeTool(plan.tool, plan.input, ctx);
-      } catch (err) {
-        // The core turns failures into outcomes; anything that still escapes becomes an error result.
-        log?.error(err as Error);
-        return outcome(plan.tool, err instanceof InterpreterError && err.kind === 'input' ? 'rejected' : 'error', errorMessage(err));
+        threads.add(thread);
+        return await invokeTool(plan.call, ctx);
       } finally {
         buildListeners.delete(onBuild);
         await progress?.close();
@@ -241,7 +227,7 @@ export function createMcpServer(options: McpServerOptions): CodeInterpreterMcpSe
       if (outcome.files.some((f) => f.change !== undefined && f.change !== 'saved')) {
         server.sendResourceListChanged().catch(() => undefined);
       }
-      return toCallResult(outcome, plan.thread);
+      return toCallResult(outcome, thread);
     } finally {
       running.delete(work);
     }
@@ -326,9 +312,8 @@ export function createMcpServer(options: McpServerOptions): CodeInterpreterMcpSe
       while (running.size) await Promise.allSettled([...running]);
     },
     warmUp: () => {
-      core.docker
-        .ping()
-        .then(() => core.image.ensure(broadcastBuild))
+      core
+        .ready(broadcastBuild)
         .catch((err) => stderrLine(`warning: ${errorMessage(err)} (tool calls will say so until it is fixed)`));
     },
   };

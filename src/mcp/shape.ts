@@ -4,7 +4,7 @@
  * an MCP CallToolResult.
  */
 import { fileURLToPath } from 'node:url';
-import { InputError, LIMITS, TOOL_SCHEMAS, ToolName, ToolOutcome, ToolSchema, validateSessionPath } from '../core';
+import { attachableImages, InputError, LIMITS, schemaOf, TOOL_SCHEMAS, ToolCall, toolCall, ToolOutcome, ToolSchema, validateSessionPath } from '../core';
 
 /** The scheme of session-file resources: `sandbox://<thread>/<path relative to /mnt/data>`. */
 export const URI_SCHEME = 'sandbox';
@@ -45,15 +45,10 @@ export function toolDefinitions(opts: { allowThreadArg: boolean; defaultThread: 
   }));
 }
 
-export function findTool(name: string): ToolSchema | undefined {
-  return TOOL_SCHEMAS.find((t) => t.name === name);
-}
-
 export interface CallPlan {
-  tool: ToolName;
+  /** The call for the core, without `thread`. */
+  call: ToolCall;
   thread: string;
-  /** The arguments for the core tool, without `thread`. */
-  input: Record<string, unknown>;
 }
 
 /**
@@ -64,14 +59,9 @@ export interface CallPlan {
  * whose message a model can act on.
  */
 export function planCall(name: string, args: unknown, opts: { allowThreadArg: boolean; defaultThread: string }): CallPlan {
-  const schema = findTool(name);
-  if (!schema) {
-    throw new InputError(`Unknown tool '${name}'.`, `The tools are: ${TOOL_SCHEMAS.map((t) => t.name).join(', ')}.`);
-  }
-  if (args !== undefined && args !== null && (typeof args !== 'object' || Array.isArray(args))) {
-    throw new InputError(`The arguments of ${name} must be an object.`);
-  }
-  const input: Record<string, unknown> = { ...((args as Record<string, unknown> | null | undefined) ?? {}) };
+  const known = toolCall(name, args);
+  const schema = schemaOf(known.name);
+  const input: Record<string, unknown> = { ...known.input };
   let thread = opts.defaultThread;
   if ('thread' in input) {
     if (!opts.allowThreadArg) {
@@ -101,7 +91,7 @@ export function planCall(name: string, args: unknown, opts: { allowThreadArg: bo
     const problem = typeProblem(schema.inputSchema.properties[key], value);
     if (problem) throw new InputError(`${key} must be ${problem}, not ${describeValue(value)}.`, `See the input schema of ${name}.`);
   }
-  return { tool: schema.name, thread, input };
+  return { call: toolCall(schema.name, input), thread };
 }
 
 /**
@@ -237,14 +227,9 @@ export interface McpCallResult {
 export function toCallResult(o: ToolOutcome, thread: string): McpCallResult {
   const content: McpContent[] = [{ type: 'text', text: o.text }];
   // Image content only for real pictures: the sandbox's display() can put any string under image/png.
-  const images = o.images.filter((img) => isImageData(img.mimeType, img.data));
+  const { images, note } = attachableImages(o.images, { nameTypes: true });
   for (const img of images) content.push({ type: 'image', data: img.data, mimeType: img.mimeType });
-  const refused = o.images.filter((img) => !images.includes(img));
-  if (refused.length) {
-    const n = refused.length;
-    const types = [...new Set(refused.map((i) => i.mimeType))].join('/');
-    content.push({ type: 'text', text: `[${n} image output${n === 1 ? ' was' : 's were'} not valid ${types} data and ${n === 1 ? 'is' : 'are'} not attached]` });
-  }
+  if (note) content.push({ type: 'text', text: note });
   const linked = o.files.filter((f) => f.change !== undefined || o.tool === 'getSessionFile');
   for (const f of linked.slice(0, MAX_RESOURCE_LINKS)) {
     content.push({
@@ -259,25 +244,6 @@ export function toCallResult(o: ToolOutcome, thread: string): McpCallResult {
   const result: McpCallResult = { content };
   if (o.status !== 'ok') result.isError = true;
   return result;
-}
-
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-const SIGNATURES: Record<string, number[]> = { 'image/png': [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'image/jpeg': [0xff, 0xd8, 0xff] };
-
-/**
- * Whether an image output's data is what image content promises a client: base64 (the sandbox's
- * display() can put any string under image/png) of bytes that start as the mime type says.
- */
-export function isImageData(mimeType: string, data: string): boolean {
-  const signature = SIGNATURES[mimeType];
-  if (!signature || data.length === 0 || data.length % 4 !== 0 || !BASE64.test(data)) return false;
-  const head = Buffer.from(data.slice(0, 16), 'base64');
-  return signature.every((b, i) => head[i] === b);
-}
-
-/** An error as a tool result (unknown tool, bad arguments, anything before the core ran). */
-export function errorResult(text: string): McpCallResult {
-  return { content: [{ type: 'text', text }], isError: true };
 }
 
 /** Host folders from the client's `roots/list` answer: file:// URIs only, as absolute paths. */

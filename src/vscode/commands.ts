@@ -2,10 +2,10 @@
 import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { AuditLog, EngineReport, errorMessage, exportNotebook, formatEngineReport, NotebookEnvironment, ToolName, validateSessionPath } from '../core';
-import { formatBytes } from '../core/policy/truncate';
+import { AuditLog, EngineReport, errorMessage, exportNotebook, formatBytes, formatEngineReport, NotebookEnvironment, ToolCall, UploadSource, uploadTooLarge, userFiles, validateSessionPath } from '../core';
 import { Settings } from './config';
-import { SessionFileSystem, SessionTreeProvider, TreeNode } from './files';
+import { SessionFileSystem, SessionTreeProvider, TreeNode, workspaceFile } from './files';
+import type { ExtensionLog } from './log';
 import { OutputPanel } from './panel';
 import { Setup } from './setup';
 import { SessionsModel, sessionUri } from './sessions';
@@ -21,7 +21,7 @@ export interface CommandDeps {
   settings: () => Settings;
   audit: () => AuditLog | undefined;
   auditFile: string;
-  log: vscode.LogOutputChannel;
+  log: ExtensionLog;
   /** Resolve and ask the Docker engine (the core's engineReport). */
   engine: () => Promise<EngineReport>;
   /** What a notebook export records about the environment (image id, frozen packages). */
@@ -71,7 +71,7 @@ export class Commands {
       c('stopSession', (arg?: Target) => this.stopSession(arg)),
       c('deleteSession', (arg?: Target) => this.deleteSession(arg)),
       c('exportNotebook', (arg?: Target) => this.exportNotebook(this.key(arg), true)),
-      c('rebuildImage', () => this.d.setup.build(true)),
+      c('rebuildImage', () => this.d.setup.build()),
       c('showAuditLog', () => this.showAuditLog()),
       c('showEngine', () => this.showEngine()),
       c('openOutputPanel', (arg?: Target) => this.openOutputPanel(arg)),
@@ -106,13 +106,9 @@ export class Commands {
     return this.d.model.active;
   }
 
-  private async run(name: ToolName, input: Record<string, unknown>, key: string, what: string): Promise<void> {
+  private async run(call: ToolCall, key: string, what: string): Promise<void> {
     this.d.panel.show({ threadHash: this.d.model.session(key).names.threadHash, preserveFocus: true });
-    await this.d.setup.ensureReady();
-    const outcome = await vscode.window.withProgress(
-      { location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Code Interpreter: {0}', what) },
-      () => this.d.tools.run(name, input, key, 'command'),
-    );
+    const outcome = await vscode.window.withProgress({ location: vscode.ProgressLocation.Window, title: vscode.l10n.t('Code Interpreter: {0}', what) }, () => this.d.tools.run(call, key, 'vscode:user'));
     this.afterRun(key);
     if (outcome.status === 'unavailable' || outcome.status === 'rejected') void vscode.window.showErrorMessage(notificationText(outcome.text));
   }
@@ -139,8 +135,8 @@ export class Commands {
 
   private async runCode(code: string, languageId: string): Promise<void> {
     const key = this.d.model.active;
-    if (languageId === 'shellscript') await this.run('runShellCommand', { command: code, timeoutSeconds: this.d.settings().shellTimeoutSeconds }, key, vscode.l10n.t('running shell'));
-    else await this.run('executePythonCode', { pythonCode: code, timeoutSeconds: this.d.settings().pythonTimeoutSeconds }, key, vscode.l10n.t('running Python'));
+    if (languageId === 'shellscript') await this.run({ name: 'runShellCommand', input: { command: code, timeoutSeconds: this.d.settings().shellTimeoutSeconds } }, key, vscode.l10n.t('running shell'));
+    else await this.run({ name: 'executePythonCode', input: { pythonCode: code, timeoutSeconds: this.d.settings().pythonTimeoutSeconds } }, key, vscode.l10n.t('running Python'));
   }
 
   private async runShellCommand(arg: Target): Promise<void> {
@@ -152,40 +148,21 @@ export class Commands {
       ignoreFocusOut: true,
     });
     if (!command?.trim()) return;
-    await this.run('runShellCommand', { command, timeoutSeconds: this.d.settings().shellTimeoutSeconds }, key, vscode.l10n.t('running shell'));
+    await this.run({ name: 'runShellCommand', input: { command, timeoutSeconds: this.d.settings().shellTimeoutSeconds } }, key, vscode.l10n.t('running shell'));
   }
 
-  /** Upload host files into a session (the user picked them: that is the consent). */
-  async upload(key: string, files: { name: string; data: Uint8Array; from: string }[]): Promise<void> {
-    const limit = this.d.settings().maxUploadBytes;
-    const session = this.d.model.session(key);
-    await this.d.setup.ensureReady();
-    await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Uploading to {0}', this.d.model.title(key)) }, async (progress) => {
-      for (const f of files) {
-        if (f.data.byteLength > limit) {
-          void vscode.window.showWarningMessage(vscode.l10n.t('{0} is {1}; the upload limit is {2}.', notificationText(f.name), formatBytes(f.data.byteLength), formatBytes(limit)));
-          continue;
-        }
-        const dest = validateSessionPath(f.name.replace(/[\\/]/g, '_'), { what: 'destination' });
-        progress.report({ message: dest });
-        const started = Date.now();
-        let status = 'ok';
-        try {
-          await session.upload(dest, Buffer.from(f.data));
-        } catch (err) {
-          status = 'error';
-          throw err;
-        } finally {
-          await this.d
-            .audit()
-            ?.append({ time: new Date(started).toISOString(), thread: key, session: session.id ?? '', tool: 'uploadFileToSession', caller: 'user', status, durationMs: Date.now() - started, outputBytes: { stdout: 0, stderr: 0, other: 0 }, filesWritten: [dest] })
-            .catch(() => undefined);
-        }
-        this.d.log.info(`uploaded ${f.from} → /mnt/data/${dest} (${formatBytes(f.data.byteLength)})`);
-      }
-    });
-    this.d.fs.changed(session.names.threadHash, files.map((f) => f.name));
+  /** Upload host files into a session (the user picked or dropped them: that is the consent). */
+  async upload(key: string, files: readonly UploadSource[]): Promise<void> {
+    const { uploads } = await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: vscode.l10n.t('Uploading to {0}', this.d.model.title(key)) }, (progress) =>
+      this.d.tools.upload(key, files, 'vscode:user', { onFile: (f) => progress.report({ message: f.name }) }),
+    );
+    this.d.fs.changed(this.d.model.session(key).names.threadHash, uploads.flatMap((u) => u.outcome.files.map((f) => f.path)));
     this.afterRun(key);
+    for (const { source, outcome } of uploads) {
+      const tooLarge = uploadTooLarge(outcome);
+      if (tooLarge) void vscode.window.showWarningMessage(vscode.l10n.t('{0} is {1}; the upload limit is {2}.', notificationText(source.name), formatBytes(tooLarge.size), formatBytes(tooLarge.limit)));
+      else if (outcome.status !== 'ok') throw new Error(outcome.text);
+    }
   }
 
   private async uploadFile(arg: Target, all?: vscode.Uri[]): Promise<void> {
@@ -196,11 +173,11 @@ export class Commands {
     }
     if (!uris?.length) return;
     const key = this.key(arg instanceof vscode.Uri ? undefined : arg);
-    const files = [];
+    const files: UploadSource[] = [];
     for (const uri of uris) {
       const stat = await vscode.workspace.fs.stat(uri);
       if (stat.type & vscode.FileType.Directory) continue;
-      files.push({ name: basename(uri.path), data: await vscode.workspace.fs.readFile(uri), from: uri.fsPath });
+      files.push(workspaceFile(uri, stat));
     }
     await this.upload(key, files);
   }
@@ -209,8 +186,7 @@ export class Commands {
   private async pickFile(arg: Target, title: string): Promise<{ key: string; path: string } | undefined> {
     if (isNode(arg) && arg.kind === 'file') return { key: arg.threadKey, path: arg.entry.path };
     const key = this.key(arg);
-    const listing = await this.d.model.session(key).listFiles('.', 5000);
-    const files = listing.entries.filter((e) => e.type === 'file' && !e.path.startsWith('.outputs/'));
+    const files = userFiles((await this.d.model.session(key).listFiles('.', 5000)).entries);
     if (files.length === 0) {
       void vscode.window.showInformationMessage(vscode.l10n.t('{0} has no files yet.', notificationText(this.d.model.title(key))));
       return undefined;
@@ -228,16 +204,18 @@ export class Commands {
     const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
     const target = await vscode.window.showSaveDialog({ title: vscode.l10n.t('Save /mnt/data/{0} as', file.path), defaultUri: folder ? vscode.Uri.joinPath(folder, basename(file.path)) : undefined, saveLabel: vscode.l10n.t('Save') });
     if (!target) return;
-    const session = this.d.model.session(file.key);
-    const started = Date.now();
-    const data = await session.download(file.path, this.d.settings().maxUploadBytes);
-    await vscode.workspace.fs.writeFile(target, data);
-    await this.d
-      .audit()
-      ?.append({ time: new Date(started).toISOString(), thread: file.key, session: session.id ?? '', tool: 'getSessionFile', caller: 'user', status: 'ok', durationMs: Date.now() - started, outputBytes: { stdout: 0, stderr: 0, other: data.length }, filesWritten: [target.fsPath] })
-      .catch(() => undefined);
+    const outcome = await this.d.tools.saveAs(
+      file.key,
+      file.path,
+      async (data) => {
+        await vscode.workspace.fs.writeFile(target, data);
+        return { label: vscode.workspace.asRelativePath(target), hostPath: target.scheme === 'file' ? target.fsPath : target.toString(true) };
+      },
+      'vscode:user',
+    );
+    if (outcome.status !== 'ok') throw new Error(outcome.text);
     const open = vscode.l10n.t('Open');
-    const choice = await vscode.window.showInformationMessage(vscode.l10n.t('Saved {0} ({1}).', notificationText(vscode.workspace.asRelativePath(target)), formatBytes(data.length)), open);
+    const choice = await vscode.window.showInformationMessage(vscode.l10n.t('Saved {0} ({1}).', notificationText(vscode.workspace.asRelativePath(target)), formatBytes(outcome.files[0]?.size ?? 0)), open);
     if (choice === open) await vscode.commands.executeCommand('vscode.open', target);
   }
 

@@ -23,6 +23,7 @@ import {
   readEnvironment,
 } from '../core';
 import { environmentDir, readSettings, SECTION } from './config';
+import type { ExtensionLog } from './log';
 
 export const REBUILD_COMMAND = 'codeInterpreter.rebuildEnvironment';
 export const ADD_PACKAGE_COMMAND = 'codeInterpreter.addEnvironmentPackage';
@@ -95,7 +96,7 @@ export class EnvironmentUi implements EnvironmentView, vscode.Disposable {
 
   constructor(
     private readonly context: vscode.ExtensionContext,
-    private readonly log: vscode.LogOutputChannel,
+    private readonly log: ExtensionLog,
   ) {
     this.dir = environmentDir(readSettings());
   }

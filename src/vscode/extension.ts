@@ -31,7 +31,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   let settings = readSettings();
 
   // The workspace's sandbox environment: its hooks see the core's first status, so it comes first.
-  const environment = new EnvironmentUi(context, channel);
+  const environment = new EnvironmentUi(context, log);
   context.subscriptions.push(environment);
   // Audit log and history live where the CLI's do, so every surface shares them.
   const core = createCore({ log, ...coreOptions(settings), environment: environment.options(), historyDir: join(defaultStateDir(), 'history') });
@@ -51,9 +51,9 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   }
 
   const model = new SessionsModel(core.manager, context.globalState, log);
-  const setup = new Setup(core, channel);
-  const tools = new ToolService({ model, settings: () => settings, audit: () => audit, log: channel, ready: () => setup.ensureReady() });
-  context.subscriptions.push(model, tools, ...tools.register());
+  const setup = new Setup(core, log);
+  const tools = new ToolService({ model, settings: () => settings, audit: () => audit, log, ready: () => setup.ensureReady() });
+  context.subscriptions.push(model, ...tools.register());
 
   const fs = new SessionFileSystem(model);
   context.subscriptions.push(vscode.workspace.registerFileSystemProvider(SCHEME, fs, { isCaseSensitive: true, isReadonly: true }));
@@ -88,10 +88,10 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     openFile: (hash, path) => vscode.commands.executeCommand('codeInterpreter.openFile', hash, path) as Promise<void>,
     restartKernel: (key) => commands!.restartKernel(key),
     exportNotebook: async (key) => void (await commands!.exportNotebook(key, true)),
-  }, channel);
+  }, log);
   context.subscriptions.push(panel, vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, panel.serializer()));
 
-  commands = new Commands({ model, tools, panel, tree, fs, setup, settings: () => settings, audit: () => audit, auditFile, log: channel, engine: () => engineReport(core.docker, settings.runtime), environment: (image) => core.environment.record(image) });
+  commands = new Commands({ model, tools, panel, tree, fs, setup, settings: () => settings, audit: () => audit, auditFile, log, engine: () => engineReport(core.docker, settings.runtime), environment: (image) => core.environment.record(image) });
   context.subscriptions.push(...commands.register());
 
   // After each execution: the tree and open editors of that session's files refresh.
@@ -106,11 +106,9 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   registerParticipant(context, {
     model,
     tools,
-    log: channel,
+    log,
     extensionUri: context.extensionUri,
     exportTo: (key) => commands!.exportNotebook(key, false),
-    maxUploadBytes: () => settings.maxUploadBytes,
-    audit: () => audit,
     environment,
   });
   registerStatusBar(context, model, environment);
@@ -131,7 +129,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   void setup.checkDocker(true).then((ok) => {
     if (ok) void model.refresh();
   });
-  channel.info(`Code Interpreter ${context.extension.packageJSON.version as string} activated; sandbox image ${core.image.tag}; environment: ${environment.describe()}`);
+  log.info(`Code Interpreter ${context.extension.packageJSON.version as string} activated; sandbox image ${core.image.tag}; environment: ${environment.describe()}`);
   return { core, model, tools };
 }
 

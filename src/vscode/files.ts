@@ -5,8 +5,8 @@
  */
 import { basename, posix } from 'node:path';
 import * as vscode from 'vscode';
-import { errorMessage, InputError, validateSessionPath } from '../core';
-import type { FileEntry as FileEntryLike } from '../core/session/files';
+import { errorMessage, formatBytes, InputError, UploadSource, validateSessionPath } from '../core';
+import type { FileEntry as FileEntryLike } from '../core';
 import type { EnvironmentView } from './environment';
 import { SessionInfo, SessionsModel, sessionUri } from './sessions';
 import { inlineCode } from './tools';
@@ -126,18 +126,6 @@ export function directChildren(entries: readonly FileEntryLike[], dir: string): 
 
 export type TreeNode = { kind: 'session'; info: SessionInfo } | { kind: 'file'; threadKey: string; hash: string; entry: FileEntryLike } | { kind: 'message'; text: string; threadKey: string };
 
-function formatSize(n: number): string {
-  if (n < 1024) return `${n} B`;
-  const units = ['KB', 'MB', 'GB'];
-  let v = n / 1024;
-  let i = 0;
-  while (v >= 1024 && i < units.length - 1) {
-    v /= 1024;
-    i++;
-  }
-  return `${v >= 10 ? Math.round(v) : v.toFixed(1)} ${units[i]}`;
-}
-
 export class SessionTreeProvider implements vscode.TreeDataProvider<TreeNode>, vscode.TreeDragAndDropController<TreeNode> {
   private readonly _onDidChangeTreeData = new vscode.EventEmitter<TreeNode | undefined | void>();
   readonly onDidChangeTreeData = this._onDidChangeTreeData.event;
@@ -148,7 +136,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
 
   constructor(
     private readonly model: SessionsModel,
-    private readonly upload: (threadKey: string, files: { name: string; data: Uint8Array; from: string }[]) => Promise<void>,
+    private readonly upload: (threadKey: string, files: UploadSource[]) => Promise<void>,
     /** Which sandbox environment sessions run on (a row's description and tooltip). */
     private readonly environment?: EnvironmentView,
   ) {}
@@ -231,8 +219,8 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
     item.iconPath = isDir ? vscode.ThemeIcon.Folder : vscode.ThemeIcon.File;
     item.contextValue = isDir ? 'folder' : addressable ? 'file' : 'file.unnamed';
     if (!isDir) {
-      item.description = formatSize(entry.size);
-      item.tooltip = `/mnt/data/${displayPath(entry.path)}\n${formatSize(entry.size)} · ${entry.mtime}${addressable ? '' : `\n${vscode.l10n.t('The name is not valid UTF-8: rename the file in the sandbox to open it here.')}`}`;
+      item.description = formatBytes(entry.size);
+      item.tooltip = `/mnt/data/${displayPath(entry.path)}\n${formatBytes(entry.size)} · ${entry.mtime}${addressable ? '' : `\n${vscode.l10n.t('The name is not valid UTF-8: rename the file in the sandbox to open it here.')}`}`;
       if (addressable) item.command = { command: 'codeInterpreter.openFile', title: vscode.l10n.t('Open'), arguments: [node] };
     }
     return item;
@@ -308,7 +296,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
 
   async handleDrop(target: TreeNode | undefined, dataTransfer: vscode.DataTransfer, token: vscode.CancellationToken): Promise<void> {
     const threadKey = target ? (target.kind === 'session' ? target.info.threadKey : target.threadKey) : this.model.active;
-    const files: { name: string; data: Uint8Array; from: string }[] = [];
+    const files: UploadSource[] = [];
     const uriList = await dataTransfer.get('text/uri-list')?.asString();
     if (uriList) {
       for (const line of uriList.split(/\r?\n/)) {
@@ -321,20 +309,20 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
           void vscode.window.showWarningMessage(vscode.l10n.t('{0} is a folder; drop files, not folders.', basename(uri.path)));
           continue;
         }
-        files.push({ name: basename(uri.path), data: await vscode.workspace.fs.readFile(uri), from: uri.scheme === 'file' ? uri.fsPath : uri.toString(true) });
+        files.push(workspaceFile(uri, stat));
       }
     } else {
       // Files dragged from the operating system.
       for (const [, item] of dataTransfer) {
         const file = item.asFile();
-        if (file && !token.isCancellationRequested) files.push({ name: file.name, data: await file.data(), from: file.uri?.fsPath ?? file.name });
+        if (file && !token.isCancellationRequested) files.push({ name: file.name, read: () => file.data(), from: file.uri?.fsPath ?? file.name });
       }
     }
     if (files.length) await this.upload(threadKey, files);
   }
 }
 
-/** A folder-or-file target inside a session for an upload dropped or picked onto a folder. */
-export function uploadDestination(name: string): string {
-  return validateSessionPath(name.replace(/[\\/]/g, '_'));
+/** A workspace file (any file system VS Code has) as the core reads an upload: its size first, its bytes when needed. */
+export function workspaceFile(uri: vscode.Uri, stat: vscode.FileStat): UploadSource {
+  return { name: basename(uri.path), size: stat.size, read: () => vscode.workspace.fs.readFile(uri), from: uri.scheme === 'file' ? uri.fsPath : uri.toString(true) };
 }

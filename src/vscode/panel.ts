@@ -5,14 +5,15 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import type { ExecutionRecord } from '../core';
+import { type ExecutionRecord, isUserFile, type Logger } from '../core';
 import { HostMessage, PanelCell, PanelSession, parseWebviewMessage, WebviewMessage } from '../../webview/protocol';
 import { SessionEvent, SessionsModel } from './sessions';
 
 export const PANEL_VIEW_TYPE = 'codeInterpreter.outputPanel';
 
+/** An execution as the panel shows it (the kernel's saved outputs are not among its files). */
 export function toPanelCell(r: ExecutionRecord): PanelCell {
-  return { id: r.id, kind: r.kind, code: r.code, started: r.started, durationMs: r.durationMs, status: r.status, outputs: r.outputs, files: r.files };
+  return { id: r.id, kind: r.kind, code: r.code, started: r.started, durationMs: r.durationMs, status: r.status, outputs: r.outputs, files: r.files.filter((f) => isUserFile(f.path)) };
 }
 
 export interface PanelActions {
@@ -35,7 +36,7 @@ export class OutputPanel implements vscode.Disposable {
     private readonly extensionUri: vscode.Uri,
     private readonly model: SessionsModel,
     private readonly actions: PanelActions,
-    private readonly log: vscode.LogOutputChannel,
+    private readonly log: Logger,
   ) {
     this.disposables.push(
       model.onSessionEvent((e) => this.onSessionEvent(e)),

@@ -4,15 +4,13 @@
  * would drop the image parts). Each round's tool calls and result texts are kept in
  * ChatResult.metadata so follow-ups ("now chart that by region") see what was done before.
  */
-import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { AuditLog, errorMessage, LIMITS, TOOL_SCHEMAS, ToolOutcome } from '../core';
-import { formatBytes } from '../core/policy/truncate';
+import { errorMessage, formatBytes, isImageData, isUserFile, LIMITS, Logger, TOOL_SCHEMAS, ToolOutcome, UploadSource, uploadTooLarge, userFiles } from '../core';
 import { ADD_PACKAGE_COMMAND, AddPackageArgs, EnvironmentView, PackageHint, packageToAdd } from './environment';
-import { displayPath, isWellFormedPath } from './files';
+import { displayPath, isWellFormedPath, workspaceFile } from './files';
 import { SessionsModel, sessionUri } from './sessions';
 import { PARTICIPANT_ID, resolveParticipantThread, THREAD_METADATA_KEY } from './threads';
-import { inlineCode, isImageData, ToolRun, ToolService, toolId } from './tools';
+import { inlineCode, ParticipantCalls, ToolService, toolId } from './tools';
 
 /** Model ↔ tool rounds per request before we stop and say so. */
 export const MAX_ROUNDS = 12;
@@ -40,12 +38,17 @@ export interface InterpreterMetadata {
 export interface ParticipantDeps {
   model: SessionsModel;
   tools: ToolService;
-  log: vscode.LogOutputChannel;
+  log: Logger;
   extensionUri: vscode.Uri;
   exportTo: (threadKey: string) => Promise<vscode.Uri | undefined>;
-  maxUploadBytes: () => number;
-  audit: () => AuditLog | undefined;
   environment: EnvironmentView;
+}
+
+/** One request's thread, resolved once: its key, its session's hash (for links) and the metadata that carries the key on. */
+interface Turn {
+  key: string;
+  hash: string;
+  meta: InterpreterMetadata;
 }
 
 export function systemPrompt(threadTitle: string, environment?: string): string {
@@ -112,33 +115,33 @@ export function registerParticipant(context: vscode.ExtensionContext, deps: Part
 
 async function handle(deps: ParticipantDeps, request: vscode.ChatRequest, context: vscode.ChatContext, stream: vscode.ChatResponseStream, token: vscode.CancellationToken): Promise<vscode.ChatResult> {
   const thread = resolveParticipantThread(request, context);
-  const key = thread.key;
   const { model } = deps;
+  const key = thread.key;
   const meta: InterpreterMetadata = { [THREAD_METADATA_KEY]: key };
   deps.log.info(`@interpreter ${request.command ? '/' + request.command : 'request'} in ${key} (${thread.source})`);
   if (request.prompt.trim()) await model.setTitle(key, request.prompt);
-  model.session(key);
+  const session = model.session(key);
   model.setActive(key);
-  const hash = model.session(key).names.threadHash;
+  const turn: Turn = { key, hash: session.names.threadHash, meta };
 
   try {
     switch (request.command) {
       case 'files':
-        await listFiles(model, key, hash, stream);
+        await listFiles(model, turn, stream);
         return { metadata: { ...meta, command: 'files' } };
       case 'reset':
         stream.progress(vscode.l10n.t('Restarting the Python kernel…'));
-        await model.session(key).restartKernel();
+        await session.restartKernel();
         stream.markdown(vscode.l10n.t('The Python kernel was restarted: variables are cleared, files in `/mnt/data` are kept.'));
         return { metadata: { ...meta, command: 'reset' } };
       case 'export': {
-        if (model.session(key).history.length === 0) {
+        if (session.history.length === 0) {
           stream.markdown(vscode.l10n.t('Nothing to export yet: this thread has not run any code in this window.'));
           return { metadata: { ...meta, command: 'export' } };
         }
         const uri = await deps.exportTo(key);
         if (uri) {
-          stream.markdown(vscode.l10n.t('Exported {0} executions to ', model.session(key).history.length));
+          stream.markdown(vscode.l10n.t('Exported {0} executions to ', session.history.length));
           stream.anchor(uri, vscode.workspace.asRelativePath(uri));
           stream.markdown('.');
         } else {
@@ -153,7 +156,7 @@ async function handle(deps: ParticipantDeps, request: vscode.ChatRequest, contex
       );
       return { metadata: meta };
     }
-    return await toolLoop(deps, request, context, stream, token, key, hash, meta);
+    return await toolLoop(deps, request, context, stream, token, turn);
   } catch (err) {
     if (token.isCancellationRequested) return { metadata: meta };
     deps.log.error(`@interpreter failed: ${errorMessage(err)}`);
@@ -164,10 +167,10 @@ async function handle(deps: ParticipantDeps, request: vscode.ChatRequest, contex
   }
 }
 
-async function listFiles(model: SessionsModel, key: string, hash: string, stream: vscode.ChatResponseStream): Promise<void> {
+async function listFiles(model: SessionsModel, turn: Turn, stream: vscode.ChatResponseStream): Promise<void> {
   stream.progress(vscode.l10n.t('Listing /mnt/data…'));
-  const { entries, truncated } = await model.session(key).listFiles('.', 2000);
-  const files = entries.filter((e) => e.type === 'file' && !e.path.startsWith('.outputs/'));
+  const { entries, truncated } = await model.session(turn.key).listFiles('.', 2000);
+  const files = userFiles(entries);
   if (files.length === 0) {
     stream.markdown(vscode.l10n.t('`/mnt/data` is empty in this thread. Attach a file with `#file` or ask me to create one.'));
     return;
@@ -175,17 +178,16 @@ async function listFiles(model: SessionsModel, key: string, hash: string, stream
   stream.markdown(vscode.l10n.t('{0} files in `/mnt/data`:', files.length) + '\n\n');
   for (const f of files) {
     stream.markdown('- ');
-    if (isWellFormedPath(f.path)) stream.anchor(sessionUri(hash, f.path), anchorTitle(f.path));
+    if (isWellFormedPath(f.path)) stream.anchor(sessionUri(turn.hash, f.path), anchorTitle(f.path));
     else stream.markdown(inlineCode(displayPath(f.path).replace(/\s+/g, ' ')));
     stream.markdown(` — ${formatBytes(f.size)}, ${f.mtime.replace('T', ' ').replace(/\.\d+.*$/, '')}\n`);
   }
   if (truncated) stream.markdown('\n' + vscode.l10n.t('(the list was cut)'));
 }
 
-/** Upload #file attachments into /mnt/data (the user chose them, which is the consent). */
-async function uploadAttachments(deps: ParticipantDeps, request: vscode.ChatRequest, key: string, stream: vscode.ChatResponseStream): Promise<string[]> {
-  const lines: string[] = [];
-  const seen = new Set<string>();
+/** Upload #file attachments into /mnt/data (the user chose them, which is the consent); the note tells the model. */
+async function uploadAttachments(deps: ParticipantDeps, request: vscode.ChatRequest, turn: Turn, stream: vscode.ChatResponseStream, token: vscode.CancellationToken): Promise<string | undefined> {
+  const sources: UploadSource[] = [];
   for (const ref of request.references) {
     const uri = ref.value instanceof vscode.Uri ? ref.value : ref.value instanceof vscode.Location ? ref.value.uri : undefined;
     if (!uri || uri.scheme === 'sandbox-session') continue;
@@ -196,57 +198,27 @@ async function uploadAttachments(deps: ParticipantDeps, request: vscode.ChatRequ
       continue;
     }
     if (stat.type & vscode.FileType.Directory) continue;
-    const name = basename(uri.path);
-    if (seen.has(name)) continue;
-    seen.add(name);
-    if (stat.size > deps.maxUploadBytes()) {
-      stream.markdown(vscode.l10n.t('{0} is {1}, over the upload limit ({2}); it was not uploaded.', name, formatBytes(stat.size), formatBytes(deps.maxUploadBytes())) + '\n\n');
-      continue;
-    }
-    stream.progress(vscode.l10n.t('Uploading {0} to /mnt/data…', name));
-    const data = await vscode.workspace.fs.readFile(uri);
-    await deps.model.session(key).upload(name, Buffer.from(data));
-    lines.push(`${name} (${formatBytes(stat.size)})`);
-    deps.log.info(`uploaded attachment ${uri.toString(true)} → /mnt/data/${name}`);
-    await deps.audit()
-      ?.append({
-        time: new Date().toISOString(),
-        thread: key,
-        session: deps.model.session(key).id ?? '',
-        tool: 'uploadFileToSession',
-        caller: 'chat:attachment',
-        status: 'ok',
-        durationMs: 0,
-        outputBytes: { stdout: 0, stderr: 0, other: 0 },
-        filesWritten: [name],
-      })
-      .catch(() => undefined);
+    sources.push(workspaceFile(uri, stat));
   }
-  return lines;
+  if (sources.length === 0) return undefined;
+  const attached = await deps.tools.upload(turn.key, sources, 'vscode:user', { token, onFile: (f) => stream.progress(vscode.l10n.t('Uploading {0} to /mnt/data…', f.name)) });
+  for (const { source, outcome } of attached.uploads) {
+    const tooLarge = uploadTooLarge(outcome);
+    if (tooLarge) stream.markdown(vscode.l10n.t('{0} is {1}, over the upload limit ({2}); it was not uploaded.', source.name, formatBytes(tooLarge.size), formatBytes(tooLarge.limit)) + '\n\n');
+    else if (outcome.status !== 'ok') throw new Error(outcome.text);
+  }
+  return attached.note;
 }
 
-async function toolLoop(
-  deps: ParticipantDeps,
-  request: vscode.ChatRequest,
-  context: vscode.ChatContext,
-  stream: vscode.ChatResponseStream,
-  token: vscode.CancellationToken,
-  key: string,
-  hash: string,
-  meta: InterpreterMetadata,
-): Promise<vscode.ChatResult> {
-  const binding = deps.tools.bindParticipantThread(key);
-  const runs: ToolRun[] = [];
-  const sub = deps.tools.onDidRun((r) => {
-    if (r.threadKey === key) runs.push(r);
-  });
+async function toolLoop(deps: ParticipantDeps, request: vscode.ChatRequest, context: vscode.ChatContext, stream: vscode.ChatResponseStream, token: vscode.CancellationToken, turn: Turn): Promise<vscode.ChatResult> {
+  const calls: ParticipantCalls = deps.tools.beginParticipantRequest(turn.key);
   try {
-    const attached = await uploadAttachments(deps, request, key, stream);
+    const attached = await uploadAttachments(deps, request, turn, stream, token);
     const tools: vscode.LanguageModelChatTool[] = TOOL_SCHEMAS.map((s) => ({ name: toolId(s.name), description: s.description, inputSchema: s.inputSchema }));
-    const prompt = attached.length ? `${request.prompt}\n\n(Attached and uploaded to /mnt/data: ${attached.join(', ')})` : request.prompt;
-    const messages = [vscode.LanguageModelChatMessage.User(systemPrompt(deps.model.title(key), deps.environment.forModel())), ...historyMessages(context.history), vscode.LanguageModelChatMessage.User(prompt)];
+    const prompt = attached ? `${request.prompt}\n\n${attached}` : request.prompt;
+    const messages = [vscode.LanguageModelChatMessage.User(systemPrompt(deps.model.title(turn.key), deps.environment.forModel())), ...historyMessages(context.history), vscode.LanguageModelChatMessage.User(prompt)];
     const rounds: StoredRound[] = [];
-    meta.rounds = rounds;
+    turn.meta.rounds = rounds;
     const shownFiles = new Set<string>();
     const hints = new Map<string, PackageHint>();
 
@@ -258,61 +230,51 @@ async function toolLoop(
       }
       const response = await request.model.sendRequest(messages, { tools, justification: vscode.l10n.t('Code Interpreter runs code for your request in a local sandbox.') }, token);
       let text = '';
-      const calls: vscode.LanguageModelToolCallPart[] = [];
+      const toolCalls: vscode.LanguageModelToolCallPart[] = [];
       for await (const part of response.stream) {
         if (part instanceof vscode.LanguageModelTextPart) {
           stream.markdown(part.value);
           text += part.value;
         } else if (part instanceof vscode.LanguageModelToolCallPart) {
-          calls.push(part);
+          toolCalls.push(part);
         }
       }
-      if (calls.length === 0) {
+      if (toolCalls.length === 0) {
         if (text) rounds.push({ text, calls: [] });
         break;
       }
-      messages.push(vscode.LanguageModelChatMessage.Assistant([...(text ? [new vscode.LanguageModelTextPart(text)] : []), ...calls]));
+      messages.push(vscode.LanguageModelChatMessage.Assistant([...(text ? [new vscode.LanguageModelTextPart(text)] : []), ...toolCalls]));
       const stored: StoredRound = { text, calls: [] };
       rounds.push(stored);
-      const results: vscode.LanguageModelToolResultPart[] = [];
-      for (const call of calls) {
+      const results = new Map<string, vscode.LanguageModelToolResultPart>();
+      for (const call of toolCalls) {
         if (token.isCancellationRequested) break;
-        const before = runs.length;
         let result: vscode.LanguageModelToolResult;
+        let outcome: ToolOutcome | undefined;
         try {
-          result = await vscode.lm.invokeTool(call.name, { input: call.input, toolInvocationToken: request.toolInvocationToken }, token);
+          ({ result, outcome } = await calls.invoke(call, request.toolInvocationToken, token));
         } catch (err) {
           if (token.isCancellationRequested) throw err;
           // Refused by the user, unknown tool, or invalid input: tell the model, which can adapt.
           const message = err instanceof Error ? err.message : String(err);
           result = new vscode.LanguageModelToolResult([new vscode.LanguageModelTextPart(`The tool call failed: ${message}`)]);
         }
-        results.push(new vscode.LanguageModelToolResultPart(call.callId, result.content));
+        results.set(call.callId, new vscode.LanguageModelToolResultPart(call.callId, result.content));
         const resultText = result.content.map((p) => (p instanceof vscode.LanguageModelTextPart ? p.value : '')).join('');
         stored.calls.push({ callId: call.callId, name: call.name, input: call.input, result: resultText.slice(0, MAX_RESULT_CHARS_IN_HISTORY) });
-        for (const run of runs.slice(before)) {
-          showOutcome(stream, run.outcome, hash, shownFiles);
-          const hint = hintOf(run.outcome);
-          if (hint) hints.set(`${hint.kind}:${hint.missing}`, hint);
+        if (outcome) {
+          showOutcome(stream, outcome, turn.hash, shownFiles);
+          if (outcome.hint) hints.set(`${outcome.hint.kind}:${outcome.hint.missing}`, outcome.hint);
         }
       }
-      // Every call needs a result, even when the user stopped halfway.
-      for (const call of calls.slice(results.length)) {
-        results.push(new vscode.LanguageModelToolResultPart(call.callId, [new vscode.LanguageModelTextPart('Cancelled by the user.')]));
-      }
-      messages.push(vscode.LanguageModelChatMessage.User(results));
+      // Every call needs its result, matched by call id, even when the user stopped halfway.
+      messages.push(vscode.LanguageModelChatMessage.User(toolCalls.map((c) => results.get(c.callId) ?? new vscode.LanguageModelToolResultPart(c.callId, [new vscode.LanguageModelTextPart('Cancelled by the user.')]))));
     }
     offerPackages(deps.environment, stream, [...hints.values()], request.prompt);
-    return { metadata: meta };
+    return { metadata: turn.meta };
   } finally {
-    sub.dispose();
-    binding.dispose();
+    calls.dispose();
   }
-}
-
-/** The core's hint on a tool outcome: which package provides a missing module or command. */
-function hintOf(outcome: ToolOutcome): PackageHint | undefined {
-  return outcome.hint;
 }
 
 /** A button per missing package: add it to the workspace's sandbox environment, rebuild, ask again. */
@@ -347,7 +309,7 @@ function showOutcome(stream: vscode.ChatResponseStream, outcome: ToolOutcome, ha
     md.isTrusted = { enabledCommands: ['codeInterpreter.openOutputPanel'] };
     stream.markdown(md);
   }
-  const files = outcome.files.filter((f) => !f.path.startsWith('.outputs/') && f.change !== undefined && !shownFiles.has(f.path));
+  const files = outcome.files.filter((f) => isUserFile(f.path) && f.change !== undefined && !shownFiles.has(f.path));
   if (files.length) {
     stream.markdown(files.length === 1 ? vscode.l10n.t('File: ') : vscode.l10n.t('Files: '));
     files.forEach((f, i) => {

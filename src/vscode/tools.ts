@@ -1,12 +1,36 @@
 /**
  * The eight core tools as VS Code language-model tools (`codeInterpreter_<name>`), usable by
- * Copilot's agent mode, `#` references and our @interpreter participant. prepareInvocation is fast
- * and side-effect free; invoke maps the cancellation token to an AbortSignal, runs the core tool in
- * the chat thread's session and returns the model's text plus the images as data parts.
+ * Copilot's agent mode, `#` references and our @interpreter participant, and the one way the rest
+ * of the extension (commands, the sessions view, the participant's attachments) asks the core for
+ * an operation. prepareInvocation is fast and side-effect free; every run maps the cancellation
+ * token to one AbortSignal, waits for the sandbox to be ready and hands the core a context whose
+ * audit log records it.
  */
 import { isAbsolute, resolve } from 'node:path';
 import * as vscode from 'vscode';
-import { AuditLog, invokeTool, rootedHostFiles, schemaOf, TOOL_SCHEMAS, ToolContext, ToolName, ToolOutcome, VSCODE_TOOL_PREFIX } from '../core';
+import {
+  attachableImages,
+  Attached,
+  attachFiles,
+  AuditLog,
+  Caller,
+  findToolSchema,
+  invokeTool,
+  Logger,
+  rejectCall,
+  rootedHostFiles,
+  SavedAt,
+  saveSessionFile,
+  schemaOf,
+  TOOL_SCHEMAS,
+  ToolCall,
+  toolCall,
+  ToolContext,
+  ToolName,
+  ToolOutcome,
+  UploadSource,
+  VSCODE_TOOL_PREFIX,
+} from '../core';
 import { Settings } from './config';
 import { SessionsModel } from './sessions';
 import { resolveToolThread, ResolvedThread } from './threads';
@@ -15,28 +39,14 @@ export const TOOL_PREFIX = VSCODE_TOOL_PREFIX;
 
 export const toolId = (name: ToolName): string => `${TOOL_PREFIX}${name}`;
 
-export function toolNameOf(id: string): ToolName | undefined {
-  if (!id.startsWith(TOOL_PREFIX)) return undefined;
-  const name = id.slice(TOOL_PREFIX.length);
-  return TOOL_SCHEMAS.some((s) => s.name === name) ? (name as ToolName) : undefined;
-}
-
-/** A finished tool call, for the participant (files, images) and the UI. */
-export interface ToolRun {
-  threadKey: string;
-  outcome: ToolOutcome;
-}
-
 export interface ToolServiceDeps {
   model: SessionsModel;
   settings: () => Settings;
   audit: () => AuditLog | undefined;
-  log: vscode.LogOutputChannel;
+  log: Logger;
   /** Docker checked and the image built (with its progress notification) before a session is used. */
   ready: () => Promise<void>;
 }
-
-const CODE_TOOLS: ReadonlySet<ToolName> = new Set(['executePythonCode', 'runShellCommand', 'generatePdfReport']);
 
 /** A fenced code block that the code itself cannot close. */
 export function fence(code: string, lang: string): string {
@@ -52,38 +62,79 @@ export function inlineCode(text: string): string {
   return `${ticks} ${text} ${ticks}`;
 }
 
+/** A field of untrusted input as text ('' when it is not a string). */
 function str(v: unknown): string {
   return typeof v === 'string' ? v : '';
 }
 
-export class ToolService implements vscode.Disposable {
-  private readonly _onDidRun = new vscode.EventEmitter<ToolRun>();
-  readonly onDidRun = this._onDidRun.event;
-  /** Threads of @interpreter requests in flight: the fallback when a token carries no thread id. */
-  private readonly participantThreads: string[] = [];
+/** One AbortController for a call, aborted when the token is (or already was). */
+export function abortOn(token: vscode.CancellationToken | undefined): { signal: AbortSignal; dispose(): void } {
+  const controller = new AbortController();
+  const sub = token?.onCancellationRequested(() => controller.abort());
+  if (token?.isCancellationRequested) controller.abort();
+  return { signal: controller.signal, dispose: () => sub?.dispose() };
+}
+
+/** A tool call our participant's model made, with what VS Code returned and what the core did. */
+export interface ParticipantCallResult {
+  result: vscode.LanguageModelToolResult;
+  /** The core's outcome (files, images, hints), when the call reached the core. */
+  outcome?: ToolOutcome;
+}
+
+/** The calls of one @interpreter request: made one at a time through VS Code, each answered by its own outcome. */
+export interface ParticipantCalls extends vscode.Disposable {
+  invoke(call: vscode.LanguageModelToolCallPart, toolInvocationToken: vscode.ChatParticipantToolToken, token: vscode.CancellationToken): Promise<ParticipantCallResult>;
+}
+
+interface ParticipantBinding {
+  threadKey: string;
+  /** The call being invoked now, which the next tool invocation on this thread answers. */
+  pending?: { callId: string; outcome?: ToolOutcome };
+}
+
+export class ToolService {
+  /** @interpreter requests in flight: the fallback thread when a token carries no thread id. */
+  private readonly participants: ParticipantBinding[] = [];
 
   constructor(private readonly deps: ToolServiceDeps) {}
 
   register(): vscode.Disposable[] {
     return TOOL_SCHEMAS.map((schema) =>
-      vscode.lm.registerTool<Record<string, unknown>>(toolId(schema.name), {
+      vscode.lm.registerTool<unknown>(toolId(schema.name), {
         prepareInvocation: (options) => this.prepare(schema.name, options),
         invoke: (options, token) => this.invoke(schema.name, options, token),
       }),
     );
   }
 
-  /** While a participant request runs, tool calls without a thread id belong to it. */
-  bindParticipantThread(threadKey: string): vscode.Disposable {
-    this.participantThreads.push(threadKey);
-    return new vscode.Disposable(() => {
-      const i = this.participantThreads.lastIndexOf(threadKey);
-      if (i >= 0) this.participantThreads.splice(i, 1);
-    });
+  /**
+   * While a participant request runs, tool calls without a thread id belong to it, and each call it
+   * invokes gets back the outcome of the invocation VS Code makes for it.
+   */
+  beginParticipantRequest(threadKey: string): ParticipantCalls {
+    const binding: ParticipantBinding = { threadKey };
+    this.participants.push(binding);
+    return {
+      invoke: async (call, toolInvocationToken, token) => {
+        const pending: NonNullable<ParticipantBinding['pending']> = { callId: call.callId };
+        binding.pending = pending;
+        try {
+          const result = await vscode.lm.invokeTool(call.name, { input: call.input, toolInvocationToken }, token);
+          return { result, outcome: pending.outcome };
+        } finally {
+          binding.pending = undefined;
+        }
+      },
+      dispose: () => {
+        const i = this.participants.lastIndexOf(binding);
+        if (i >= 0) this.participants.splice(i, 1);
+      },
+    };
   }
 
   thread(options: unknown, token: unknown): ResolvedThread {
-    return resolveToolThread(options, token, () => (this.participantThreads.length === 1 ? this.participantThreads[0] : undefined));
+    return resolveToolThread(options, token, () => (this.participants.length === 1 ? this.participants[0].threadKey : undefined));
   }
 
   /** Host paths as the core will resolve them (relative to the first workspace folder). */
@@ -92,38 +143,41 @@ export class ToolService implements vscode.Disposable {
     return root && !isAbsolute(path) ? resolve(root, path) : path;
   }
 
-  private prepare(name: ToolName, options: vscode.LanguageModelToolInvocationPrepareOptions<Record<string, unknown>>): vscode.PreparedToolInvocation {
-    const input = options.input ?? {};
-    const confirmMode = this.deps.settings().confirm;
-    const thread = this.thread(options, undefined);
-    const session = this.deps.model.title(thread.key);
+  private prepare(name: ToolName, options: vscode.LanguageModelToolInvocationPrepareOptions<unknown>): vscode.PreparedToolInvocation {
+    let call: ToolCall;
+    try {
+      call = toolCall(name, options.input);
+    } catch {
+      call = toolCall(name, {}); // input that is no object: the invocation says so
+    }
+    const confirmCode = this.deps.settings().confirm === 'always';
+    const session = this.deps.model.title(this.thread(options, undefined).key);
     const where = vscode.l10n.t('Session: **{0}** — a network-less sandbox; files in `/mnt/data`.', session);
     const md = (...parts: string[]) => new vscode.MarkdownString(parts.filter(Boolean).join('\n\n'));
-    const confirmCode = confirmMode === 'always';
-    switch (name) {
+    switch (call.name) {
       case 'executePythonCode':
-      case 'generatePdfReport': {
-        const code = str(input.pythonCode);
-        const pdf = name === 'generatePdfReport' ? vscode.l10n.t('Writes {0}, saved as {1}.', inlineCode(str(input.expectedOutputFilename)), inlineCode(str(input.saveAsFilename))) : '';
         return {
-          invocationMessage: name === 'generatePdfReport' ? vscode.l10n.t('Generating a PDF report in {0}', session) : vscode.l10n.t('Running Python in {0}', session),
-          confirmationMessages: confirmCode
-            ? { title: name === 'generatePdfReport' ? vscode.l10n.t('Generate a PDF report in the sandbox?') : vscode.l10n.t('Run Python in the sandbox?'), message: md(where, pdf, fence(code, 'python')) }
-            : undefined,
+          invocationMessage: vscode.l10n.t('Running Python in {0}', session),
+          confirmationMessages: confirmCode ? { title: vscode.l10n.t('Run Python in the sandbox?'), message: md(where, fence(str(call.input.pythonCode), 'python')) } : undefined,
+        };
+      case 'generatePdfReport': {
+        const pdf = vscode.l10n.t('Writes {0}, saved as {1}.', inlineCode(str(call.input.expectedOutputFilename)), inlineCode(str(call.input.saveAsFilename)));
+        return {
+          invocationMessage: vscode.l10n.t('Generating a PDF report in {0}', session),
+          confirmationMessages: confirmCode ? { title: vscode.l10n.t('Generate a PDF report in the sandbox?'), message: md(where, pdf, fence(str(call.input.pythonCode), 'python')) } : undefined,
         };
       }
-      case 'runShellCommand': {
-        const command = str(input.command);
-        const explanation = str(input.explanation);
+      case 'runShellCommand':
         return {
           invocationMessage: vscode.l10n.t('Running a shell command in {0}', session),
-          confirmationMessages: confirmCode ? { title: vscode.l10n.t('Run a shell command in the sandbox?'), message: md(where, explanation, fence(command, 'bash')) } : undefined,
+          confirmationMessages: confirmCode
+            ? { title: vscode.l10n.t('Run a shell command in the sandbox?'), message: md(where, str(call.input.explanation), fence(str(call.input.command), 'bash')) }
+            : undefined,
         };
-      }
       case 'uploadFileToSession': {
-        const source = str(input.source);
+        const source = str(call.input.source);
         const host = this.hostPath(source);
-        const dest = str(input.destination) || host.split(/[\\/]/).pop() || source;
+        const dest = str(call.input.destination) || host.split(/[\\/]/).pop() || source;
         return {
           invocationMessage: vscode.l10n.t('Uploading {0} to the sandbox', source),
           // Moving data into the sandbox always asks, whatever the setting.
@@ -134,8 +188,8 @@ export class ToolService implements vscode.Disposable {
         };
       }
       case 'getSessionFile': {
-        const path = str(input.path);
-        const saveTo = str(input.saveTo);
+        const path = str(call.input.path);
+        const saveTo = str(call.input.saveTo);
         if (!saveTo) return { invocationMessage: vscode.l10n.t('Getting {0} from the sandbox', path) };
         return {
           invocationMessage: vscode.l10n.t('Saving {0} to the workspace', path),
@@ -146,62 +200,99 @@ export class ToolService implements vscode.Disposable {
         };
       }
       case 'readSessionFile':
-        return { invocationMessage: vscode.l10n.t('Reading {0}', str(input.path)) };
+        return { invocationMessage: vscode.l10n.t('Reading {0}', str(call.input.path)) };
       case 'searchSessionFiles':
-        return { invocationMessage: vscode.l10n.t('Searching the sandbox for {0}', inlineCode(str(input.pattern))) };
+        return { invocationMessage: vscode.l10n.t('Searching the sandbox for {0}', inlineCode(str(call.input.pattern))) };
       case 'listSessionFiles':
         return { invocationMessage: vscode.l10n.t('Listing files in {0}', session) };
     }
   }
 
-  private async invoke(name: ToolName, options: vscode.LanguageModelToolInvocationOptions<Record<string, unknown>>, token: vscode.CancellationToken): Promise<vscode.LanguageModelToolResult> {
+  private async invoke(name: ToolName, options: vscode.LanguageModelToolInvocationOptions<unknown>, token: vscode.CancellationToken): Promise<vscode.LanguageModelToolResult> {
     const thread = this.thread(options, options.toolInvocationToken);
-    const caller = options.toolInvocationToken ? `chat (${thread.source})` : 'lm-tool';
-    const outcome = await this.run(name, options.input, thread.key, caller, token);
+    const caller: Caller = options.toolInvocationToken ? 'vscode:chat' : 'vscode:lm-tool';
+    let call: ToolCall | undefined;
+    let refusal: unknown;
+    try {
+      call = toolCall(name, options.input);
+    } catch (err) {
+      refusal = err;
+    }
+    const outcome = call
+      ? await this.run(call, thread.key, caller, { token, source: thread.source })
+      : await this.within(thread.key, caller, { token, source: thread.source, sandbox: false }, (ctx) => rejectCall(name, refusal, ctx));
+    const binding = this.participants.find((b) => b.threadKey === thread.key && b.pending && !b.pending.outcome);
+    if (binding?.pending) binding.pending.outcome = outcome;
     return toToolResult(outcome);
   }
 
-  /** Run a core tool in a thread's session (tools, commands and the panel all come here). */
-  async run(name: ToolName, input: unknown, threadKey: string, caller: string, token?: vscode.CancellationToken, onOutput?: ToolContext['onOutput']): Promise<ToolOutcome> {
+  /** Run a core tool in a thread's session (the LM tools and the commands come here). */
+  run(call: ToolCall, threadKey: string, caller: Caller, opts: { token?: vscode.CancellationToken; onOutput?: ToolContext['onOutput']; source?: string } = {}): Promise<ToolOutcome> {
+    // Code makes its thread the active one: the panel and the tree follow it.
+    if (schemaOf(call.name).runsCode) this.deps.model.setActive(threadKey);
+    const withTimeout = withDefaultTimeout(call, this.deps.settings());
+    return this.within(threadKey, caller, opts, (ctx) => invokeTool(withTimeout, ctx));
+  }
+
+  /** Files the user handed over (picked, dropped, attached), uploaded one by one into the thread. */
+  upload(threadKey: string, sources: readonly UploadSource[], caller: Caller, opts: { token?: vscode.CancellationToken; onFile?: (source: UploadSource) => void } = {}): Promise<Attached> {
+    return this.within(threadKey, caller, opts, (ctx) => attachFiles(sources, ctx, opts.onFile));
+  }
+
+  /** A session file the user saves where they chose: `write` puts the bytes there and says where. */
+  saveAs(threadKey: string, path: string, write: (data: Buffer) => Promise<SavedAt>, caller: Caller): Promise<ToolOutcome> {
+    return this.within(threadKey, caller, {}, (ctx) => saveSessionFile({ path }, write, ctx));
+  }
+
+  /**
+   * The one place a core operation gets its context — the sandbox ready, one AbortSignal for the
+   * call, the audit log, the workspace as the host folders, the upload limit — and its log lines.
+   */
+  private async within<T extends ToolOutcome | Attached>(
+    threadKey: string,
+    caller: Caller,
+    /** `sandbox: false`: the call needs no sandbox (it was refused), so readiness is not waited for. */
+    opts: { token?: vscode.CancellationToken; onOutput?: ToolContext['onOutput']; source?: string; sandbox?: boolean },
+    act: (ctx: ToolContext) => Promise<T>,
+  ): Promise<T> {
     const settings = this.deps.settings();
-    const controller = new AbortController();
-    const sub = token?.onCancellationRequested(() => controller.abort());
-    if (token?.isCancellationRequested) controller.abort();
+    const abort = abortOn(opts.token);
     this.deps.model.session(threadKey); // watched, so the panel and tree see its events
-    if (CODE_TOOLS.has(name)) this.deps.model.setActive(threadKey);
     const roots = (vscode.workspace.workspaceFolders ?? []).filter((f) => f.uri.scheme === 'file').map((f) => f.uri.fsPath);
-    const withTimeout = applyDefaultTimeout(name, input, settings);
     try {
-      await this.deps.ready();
-      const outcome = await invokeTool(name, withTimeout, {
+      if (opts.sandbox !== false) await this.deps.ready();
+      const result = await act({
         manager: this.deps.model.manager,
         threadKey,
         caller,
-        signal: controller.signal,
-        onOutput,
+        signal: abort.signal,
+        onOutput: opts.onOutput,
         audit: this.deps.audit(),
         host: rootedHostFiles(roots),
         maxUploadBytes: settings.maxUploadBytes,
       });
-      this.deps.log.info(`${name} [${caller}] in ${threadKey}: ${outcome.status}`);
-      this._onDidRun.fire({ threadKey, outcome });
-      return outcome;
+      const via = opts.source ? `${caller}, thread from ${opts.source}` : caller;
+      for (const o of outcomesOf(result)) {
+        // What moved where, and why a call failed, in the (redacted) log; code runs say their status.
+        const detail = o.status !== 'ok' || !findToolSchema(o.tool)?.runsCode ? `: ${o.text.split('\n')[0].slice(0, 300)}` : '';
+        this.deps.log.info(`${o.tool} [${via}] in ${threadKey}: ${o.status}${detail}`);
+      }
+      return result;
     } finally {
-      sub?.dispose();
+      abort.dispose();
     }
-  }
-
-  dispose(): void {
-    this._onDidRun.dispose();
   }
 }
 
+function outcomesOf(r: ToolOutcome | Attached): ToolOutcome[] {
+  return 'uploads' in r ? r.uploads.map((u) => u.outcome) : [r];
+}
+
 /** A model gives no timeout: use the user's default from the settings. */
-function applyDefaultTimeout(name: ToolName, input: unknown, s: Settings): unknown {
-  if (typeof input !== 'object' || input === null || 'timeoutSeconds' in input) return input;
-  if (name === 'executePythonCode') return { ...input, timeoutSeconds: s.pythonTimeoutSeconds };
-  if (name === 'runShellCommand') return { ...input, timeoutSeconds: s.shellTimeoutSeconds };
-  return input;
+export function withDefaultTimeout(call: ToolCall, s: Settings): ToolCall {
+  if (call.name === 'executePythonCode' && call.input.timeoutSeconds === undefined) return { name: call.name, input: { ...call.input, timeoutSeconds: s.pythonTimeoutSeconds } };
+  if (call.name === 'runShellCommand' && call.input.timeoutSeconds === undefined) return { name: call.name, input: { ...call.input, timeoutSeconds: s.shellTimeoutSeconds } };
+  return call;
 }
 
 /**
@@ -210,28 +301,9 @@ function applyDefaultTimeout(name: ToolName, input: unknown, s: Settings): unkno
  * would be shown broken in the chat and may make a model's API refuse the whole request.
  */
 export function toToolResult(outcome: ToolOutcome): vscode.LanguageModelToolResult {
+  const { images, note } = attachableImages(outcome.images);
   const parts: (vscode.LanguageModelTextPart | vscode.LanguageModelDataPart)[] = [new vscode.LanguageModelTextPart(outcome.text)];
-  let refused = 0;
-  for (const image of outcome.images) {
-    if (!isImageData(image.mimeType, image.data)) {
-      refused++;
-      continue;
-    }
-    parts.push(vscode.LanguageModelDataPart.image(Buffer.from(image.data, 'base64'), image.mimeType));
-  }
-  if (refused) parts.push(new vscode.LanguageModelTextPart(`[${refused} image output${refused === 1 ? ' was' : 's were'} not valid image data and ${refused === 1 ? 'is' : 'are'} not attached]`));
+  for (const image of images) parts.push(vscode.LanguageModelDataPart.image(Buffer.from(image.data, 'base64'), image.mimeType));
+  if (note) parts.push(new vscode.LanguageModelTextPart(note));
   return new vscode.LanguageModelToolResult(parts);
 }
-
-const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
-const SIGNATURES: Record<string, number[]> = { 'image/png': [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'image/jpeg': [0xff, 0xd8, 0xff] };
-
-/** Whether an image output's data is base64 of bytes that start as its mime type says (PNG, JPEG). */
-export function isImageData(mimeType: string, data: string): boolean {
-  const signature = SIGNATURES[mimeType];
-  if (!signature || data.length % 4 !== 0 || !BASE64.test(data)) return false;
-  const head = Buffer.from(data.slice(0, 16), 'base64');
-  return signature.every((b, i) => head[i] === b);
-}
-
-export { schemaOf };

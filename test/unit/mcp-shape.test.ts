@@ -34,8 +34,8 @@ describe('MCP tool definitions', () => {
 
 describe('planCall', () => {
   it('passes known arguments through on the default thread', () => {
-    assert.deepEqual(planCall('readSessionFile', { path: 'a.txt', offset: 3 }, opts), { tool: 'readSessionFile', thread: 'main', input: { path: 'a.txt', offset: 3 } });
-    assert.deepEqual(planCall('listSessionFiles', undefined, opts), { tool: 'listSessionFiles', thread: 'main', input: {} });
+    assert.deepEqual(planCall('readSessionFile', { path: 'a.txt', offset: 3 }, opts), { call: { name: 'readSessionFile', input: { path: 'a.txt', offset: 3 } }, thread: 'main' });
+    assert.deepEqual(planCall('listSessionFiles', undefined, opts), { call: { name: 'listSessionFiles', input: {} }, thread: 'main' });
   });
 
   it('refuses an unknown tool, non-object arguments and parameters the schema lacks (no overwrite)', () => {
@@ -55,14 +55,14 @@ describe('planCall', () => {
     assert.throws(() => planCall('runShellCommand', { command: 'ls', isBackground: 'no' }, opts), /isBackground must be true or false/);
     assert.throws(() => planCall('readSessionFile', { path: ['a'] }, opts), /path must be a string, not an array/);
     // Out of range or too long: the core's job (and its message).
-    assert.equal(planCall('executePythonCode', { pythonCode: 'x', timeoutSeconds: 5000 }, opts).input.timeoutSeconds, 5000);
-    assert.equal(planCall('listSessionFiles', { path: null }, opts).input.path, null);
+    assert.deepEqual(planCall('executePythonCode', { pythonCode: 'x', timeoutSeconds: 5000 }, opts).call.input, { pythonCode: 'x', timeoutSeconds: 5000 });
+    assert.deepEqual(planCall('listSessionFiles', { path: null }, opts).call.input, { path: null });
   });
 
   it('takes a thread argument only when allowed', () => {
     assert.throws(() => planCall('listSessionFiles', { thread: 'other' }, opts), /'thread' argument is not allowed.*"main"/);
     const allow = { allowThreadArg: true, defaultThread: 'main' };
-    assert.deepEqual(planCall('listSessionFiles', { thread: 'other', path: 'x' }, allow), { tool: 'listSessionFiles', thread: 'other', input: { path: 'x' } });
+    assert.deepEqual(planCall('listSessionFiles', { thread: 'other', path: 'x' }, allow), { call: { name: 'listSessionFiles', input: { path: 'x' } }, thread: 'other' });
     assert.equal(planCall('listSessionFiles', {}, allow).thread, 'main');
     assert.throws(() => planCall('listSessionFiles', { thread: '' }, allow), /thread must be a non-empty string/);
     assert.throws(() => planCall('listSessionFiles', { thread: 7 }, allow), /thread must be a non-empty string/);

@@ -211,7 +211,8 @@ export class EnvironmentImage implements ImageSource {
     if (this.options.hooks?.approve && !(await this.options.hooks.approve(spec, plan))) {
       return this.fallBack(spec, new EnvironmentError(`The sandbox environment in ${spec.dir} was not built: its installation was not approved.`, 'Run "Code Interpreter: Rebuild Sandbox Environment" to review and approve it.'), 'declined');
     }
-    await this.tryBuild(spec, onProgress);
+    // The adapter's own place for environment builds (VS Code's notification) ahead of the caller's.
+    await this.tryBuild(spec, this.options.hooks?.progress ?? onProgress);
     return this.resolvedTag!;
   }
 

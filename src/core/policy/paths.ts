@@ -50,7 +50,13 @@ export function validateSessionPath(input: unknown, opts: { allowRoot?: boolean;
   return parts.join('/');
 }
 
-/** The absolute in-container path of a validated relative path. */
-export function containerPath(relative: string): string {
-  return relative === '.' ? DATA_DIR : `${DATA_DIR}/${relative}`;
+/**
+ * Where the kernel keeps each execution's whole output (`.outputs/<id>.stdout.txt`, pointed to by a
+ * cut result): a model pages through it, the user's file lists leave it out.
+ */
+export const OUTPUTS_DIR = '.outputs';
+
+/** Whether a session path is the user's (anything but the saved outputs). */
+export function isUserFile(path: string): boolean {
+  return path !== OUTPUTS_DIR && !path.startsWith(`${OUTPUTS_DIR}/`);
 }

@@ -1,3 +1,5 @@
+import { isUserFile } from '../policy/paths';
+
 /** Shapes of the in-container helper's answers (docs/kernel-protocol.md). */
 export interface FileEntry {
   path: string;
@@ -35,4 +37,9 @@ export interface PdfInfo {
   isPdf: boolean;
   pages: number;
   previewPng?: string;
+}
+
+/** The files of a listing the user works with: regular files, not the kernel's saved outputs. */
+export function userFiles<E extends FileEntry>(entries: readonly E[]): E[] {
+  return entries.filter((e) => e.type === 'file' && isUserFile(e.path));
 }

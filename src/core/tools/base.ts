@@ -23,26 +23,36 @@ function statusOfError(err: unknown): ToolStatus {
 }
 
 /**
+ * A failure as the outcome a model (or a person) reads: the one translation of an error into a tool
+ * status (`rejected` for bad input, `unavailable` when Docker or the sandbox failed, else `error`).
+ */
+export function outcomeOfError(tool: string, err: unknown, extra: Partial<ToolOutcome> = {}): ToolOutcome {
+  const status = statusOfError(err);
+  const prefix = status === 'unavailable' ? 'The sandbox is unavailable: ' : status === 'rejected' ? 'Invalid request: ' : '';
+  return outcome(tool, status, prefix + errorMessage(err), extra);
+}
+
+/**
  * The one path every tool call takes: act on the thread's session, turn any failure into an outcome
- * a model can act on, and append the audit line in `finally`.
+ * a model can act on, and append the audit line in `finally`. `tool` is a ToolName, or whatever a
+ * call that was refused before it reached a tool named (see rejectCall).
  */
 export async function runTool(
-  tool: ToolName,
+  tool: string,
   ctx: ToolContext,
   /** The code or command as given (untrusted: may be any type). */
   code: unknown,
   act: (session: Session) => Promise<ToolOutcome>,
 ): Promise<ToolOutcome> {
   const started = Date.now();
-  const session = ctx.manager.session(ctx.threadKey);
+  let session: Session | undefined;
   let result: ToolOutcome | undefined;
   try {
+    session = ctx.manager.session(ctx.threadKey);
     result = await act(session);
     return result;
   } catch (err) {
-    const status = statusOfError(err);
-    const prefix = status === 'unavailable' ? 'The sandbox is unavailable: ' : status === 'rejected' ? 'Invalid request: ' : '';
-    result = outcome(tool, status, prefix + errorMessage(err));
+    result = outcomeOfError(tool, err);
     if (!(err instanceof InterpreterError)) ctx.manager.log.error(err as Error);
     return result;
   } finally {
@@ -57,8 +67,8 @@ export async function runTool(
         .append({
           time: new Date(started).toISOString(),
           thread: ctx.threadKey,
-          session: session.id ?? '',
-          tool,
+          session: session?.id ?? '',
+          tool: tool.slice(0, 100),
           caller: ctx.caller,
           code: typeof code === 'string' ? code : undefined,
           status: result.status,
@@ -67,9 +77,14 @@ export async function runTool(
           filesWritten: result.files.filter((f) => f.change !== undefined).map((f) => f.hostPath ?? f.path),
           error: result.status === 'ok' ? undefined : result.text.slice(0, 500),
           runtime,
-          image: session.image,
+          image: session?.image,
         })
         .catch(() => undefined);
     }
   }
+}
+
+/** A call refused before it reached a tool (an unknown name, arguments a protocol refuses): audited like any other. */
+export function rejectCall(tool: string, err: unknown, ctx: ToolContext): Promise<ToolOutcome> {
+  return runTool(String(tool), ctx, undefined, () => Promise.reject(err));
 }

@@ -16,12 +16,24 @@ export interface HostFiles {
   resolveWrite(path: string): Promise<string>;
 }
 
+/**
+ * Who asked, as the audit log names it: the surface, then who decided there, so that one action is
+ * named one way wherever it starts.
+ * - `cli`: the command line (its commands, the demo, the benchmark);
+ * - `mcp:<client>`: an MCP client, by the name it gave in the handshake;
+ * - `vscode:user`: the user in VS Code (a command, the sessions view, a drop, a chat attachment, Save As);
+ * - `vscode:chat`: a model in a VS Code chat thread (agent mode, a `#` reference, @interpreter);
+ * - `vscode:lm-tool`: a tool call with no chat behind it (another extension's vscode.lm.invokeTool);
+ * - `test`: the test suites.
+ */
+export type Caller = 'cli' | `mcp:${string}` | 'vscode:user' | 'vscode:chat' | 'vscode:lm-tool' | 'test';
+
 /** Everything a tool needs besides its input. */
 export interface ToolContext {
   manager: SessionManager;
   threadKey: string;
-  /** Who asked: `cli`, `chat`, `lm-tool`, `mcp:<client>` — written to the audit log. */
-  caller: string;
+  /** Who asked (see Caller), written to the audit log. */
+  caller: Caller;
   signal?: AbortSignal;
   /** Live outputs while code runs. */
   onOutput?: (output: Output) => void;

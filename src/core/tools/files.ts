@@ -6,9 +6,10 @@ import { validateSessionPath } from '../policy/paths';
 import { formatBytes, truncateMiddle } from '../policy/truncate';
 import { validateInteger, validateString } from '../policy/validate';
 import { ToolContext } from './context';
-import { runTool } from './base';
+import { outcomeOfError, runTool } from './base';
 import { mimeFromName } from './mime';
-import { outcome, ToolOutcome } from './outcome';
+import { outcome, ToolFile, ToolImage, ToolOutcome } from './outcome';
+import { Session } from '../session/session';
 
 export interface ReadFileInput {
   path: string;
@@ -83,33 +84,95 @@ export function listSessionFiles(input: ListInput, ctx: ToolContext): Promise<To
 
 export function getSessionFile(input: GetFileInput, ctx: ToolContext): Promise<ToolOutcome> {
   return runTool('getSessionFile', ctx, undefined, async (session) => {
-    const path = validateSessionPath(input?.path);
-    const type = mimeFromName(path);
-    const limit = ctx.maxUploadBytes ?? LIMITS.defaultMaxUploadBytes;
-    const data = await session.download(path, limit);
-    const file = { path, size: data.length, type };
-    const images = (type === 'image/png' || type === 'image/jpeg') && data.length <= MAX_IMAGE_BYTES ? [{ mimeType: type, data: data.toString('base64'), path } as const] : [];
+    const file = await fetchFile(session, input?.path, ctx);
     if (input?.saveTo === undefined || input.saveTo === '') {
-      return outcome('getSessionFile', 'ok', `${path} (${formatBytes(data.length)}, ${type}) is ready for the user.${images.length ? ' The image is attached.' : ''}`, { files: [file], images });
+      return outcome('getSessionFile', 'ok', `${file.path} (${formatBytes(file.data.length)}, ${file.type}) is ready for the user.${file.images.length ? ' The image is attached.' : ''}`, {
+        files: [file.entry],
+        images: file.images,
+      });
     }
-    const target = await ctx.host.resolveWrite(validateString(input.saveTo, 'saveTo', { maxChars: LIMITS.maxPathChars })!);
+    const saveTo = validateString(input.saveTo, 'saveTo', { maxChars: LIMITS.maxPathChars })!;
+    const target = await ctx.host.resolveWrite(saveTo);
     if (!input.overwrite && (await exists(target))) {
       throw new InputError(`'${input.saveTo}' already exists; it was not overwritten.`, 'Choose another saveTo name, or ask the user to allow overwriting.');
     }
     await mkdir(dirname(target), { recursive: true });
-    await writeFile(target, data);
-    return outcome('getSessionFile', 'ok', `Saved ${path} (${formatBytes(data.length)}) to ${input.saveTo}.`, {
-      files: [{ ...file, change: 'saved', hostPath: target }],
-      images,
-    });
+    await writeFile(target, file.data);
+    return saved(file, { label: saveTo, hostPath: target });
   });
+}
+
+/** Where the adapter put a file the user saved: a name to show, and the host path or URI for the audit. */
+export interface SavedAt {
+  label: string;
+  hostPath: string;
+}
+
+/**
+ * A session file the user saves where they chose (a Save As dialog): the adapter writes the bytes
+ * through its own file system and says where. Audited as getSessionFile, like a model's saveTo.
+ */
+export function saveSessionFile(input: { path: string }, write: (data: Buffer) => Promise<SavedAt>, ctx: ToolContext): Promise<ToolOutcome> {
+  return runTool('getSessionFile', ctx, undefined, async (session) => {
+    const file = await fetchFile(session, input?.path, ctx);
+    return saved(file, await write(file.data));
+  });
+}
+
+interface FetchedFile {
+  path: string;
+  type: string;
+  data: Buffer;
+  entry: ToolFile;
+  images: ToolImage[];
+}
+
+/** The one read of a session file for the host (up to the upload limit), with its image part when it is one. */
+async function fetchFile(session: Session, rawPath: unknown, ctx: ToolContext): Promise<FetchedFile> {
+  const path = validateSessionPath(rawPath);
+  const type = mimeFromName(path);
+  const data = await session.download(path, ctx.maxUploadBytes ?? LIMITS.defaultMaxUploadBytes);
+  const images = (type === 'image/png' || type === 'image/jpeg') && data.length <= MAX_IMAGE_BYTES ? [{ mimeType: type, data: data.toString('base64'), path } as const] : [];
+  return { path, type, data, entry: { path, size: data.length, type }, images };
+}
+
+function saved(file: FetchedFile, at: SavedAt): ToolOutcome {
+  return outcome('getSessionFile', 'ok', `Saved ${file.path} (${formatBytes(file.data.length)}) to ${at.label}.`, {
+    files: [{ ...file.entry, change: 'saved', hostPath: at.hostPath }],
+    images: file.images,
+  });
+}
+
+/**
+ * A file the user handed over (picked, dropped, attached to a chat request): the adapter reads it
+ * through its own file system, and the user's choice is the consent.
+ */
+export interface UploadSource {
+  /** Its name on the host: the destination in /mnt/data (a `/` or `\` in it becomes `_`). */
+  name: string;
+  /** Its size when known before reading: a file over the limit is then never read. */
+  size?: number;
+  read(): PromiseLike<Uint8Array>;
+  /** Where it came from (a host path or URI) for the outcome's text; default: the name. */
+  from?: string;
+}
+
+/** What an upload over the limit reports in `data` (a UI says it its own way). */
+export interface UploadTooLarge {
+  tooLarge: { size: number; limit: number };
+}
+
+/** The size and limit of an upload refused for its size, if that is why it was refused. */
+export function uploadTooLarge(o: ToolOutcome): UploadTooLarge['tooLarge'] | undefined {
+  const data = o.data as Partial<UploadTooLarge> | undefined;
+  return o.status === 'rejected' && data?.tooLarge ? data.tooLarge : undefined;
 }
 
 export function uploadFileToSession(input: UploadInput, ctx: ToolContext): Promise<ToolOutcome> {
   return runTool('uploadFileToSession', ctx, undefined, async (session) => {
     const source = validateString(input?.source, 'source', { maxChars: LIMITS.maxPathChars })!;
     const hostPath = await ctx.host.resolveRead(source);
-    const destination = validateSessionPath(input?.destination || basename(hostPath), { what: 'destination' });
+    const destination = destinationOf(basename(hostPath), input?.destination);
     let info;
     try {
       info = await stat(hostPath);
@@ -117,14 +180,60 @@ export function uploadFileToSession(input: UploadInput, ctx: ToolContext): Promi
       throw new InputError(`'${source}' was not found.`, 'Give the path of an existing file in the workspace.');
     }
     if (!info.isFile()) throw new InputError(`'${source}' is not a regular file.`);
-    const limit = ctx.maxUploadBytes ?? LIMITS.defaultMaxUploadBytes;
-    if (info.size > limit) {
-      throw new InputError(`'${source}' is ${formatBytes(info.size)}; the upload limit is ${formatBytes(limit)}.`, 'Upload a smaller file, or raise the upload limit setting.');
-    }
-    await session.upload(destination, await readFile(hostPath));
-    return outcome('uploadFileToSession', 'ok', `Uploaded ${source} to /mnt/data/${destination} (${formatBytes(info.size)}).`, {
-      files: [{ path: destination, size: info.size, type: mimeFromName(destination), change: 'uploaded' }],
+    return store(session, destination, { name: basename(hostPath), size: info.size, read: () => readFile(hostPath), from: source }, ctx);
+  });
+}
+
+/** Upload a file the user handed over into the thread's /mnt/data, audited as uploadFileToSession. */
+export function uploadFile(source: UploadSource, ctx: ToolContext): Promise<ToolOutcome> {
+  return runTool('uploadFileToSession', ctx, undefined, (session) => store(session, destinationOf(source.name), source, ctx));
+}
+
+/** What attachFiles did with each file it was handed (a second file of the same name is left out). */
+export interface Attached {
+  uploads: { source: UploadSource; outcome: ToolOutcome }[];
+  /** What the model is told arrived in /mnt/data, when anything did. */
+  note?: string;
+}
+
+/**
+ * Files the user attached to a request (or picked, or dropped), uploaded into the thread's
+ * /mnt/data: one audited upload each, a second file of the same name skipped. `onFile` hears of
+ * each before it is read.
+ */
+export async function attachFiles(sources: readonly UploadSource[], ctx: ToolContext, onFile?: (source: UploadSource) => void): Promise<Attached> {
+  const seen = new Set<string>();
+  const uploads: Attached['uploads'] = [];
+  for (const source of sources) {
+    if (ctx.signal?.aborted) break;
+    if (seen.has(source.name)) continue;
+    seen.add(source.name);
+    onFile?.(source);
+    uploads.push({ source, outcome: await uploadFile(source, ctx) });
+  }
+  const uploaded = uploads.flatMap((u) => (u.outcome.status === 'ok' ? u.outcome.files : []));
+  const note = uploaded.length ? `(Attached and uploaded to /mnt/data: ${uploaded.map((f) => `${f.path} (${formatBytes(f.size)})`).join(', ')})` : undefined;
+  return { uploads, note };
+}
+
+function destinationOf(name: string, destination?: string): string {
+  return validateSessionPath(destination || name.replace(/[\\/]/g, '_'), { what: 'destination' });
+}
+
+/** The one write of host bytes into a session: the upload limit, then Docker's archive API. */
+async function store(session: Session, destination: string, source: UploadSource, ctx: ToolContext): Promise<ToolOutcome> {
+  const limit = ctx.maxUploadBytes ?? LIMITS.defaultMaxUploadBytes;
+  const from = source.from ?? source.name;
+  const tooLarge = (size: number) =>
+    outcomeOfError('uploadFileToSession', new InputError(`'${from}' is ${formatBytes(size)}; the upload limit is ${formatBytes(limit)}.`, 'Upload a smaller file, or raise the upload limit setting.'), {
+      data: { tooLarge: { size, limit } } satisfies UploadTooLarge,
     });
+  if (source.size !== undefined && source.size > limit) return tooLarge(source.size);
+  const data = await source.read();
+  if (data.byteLength > limit) return tooLarge(data.byteLength);
+  await session.upload(destination, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  return outcome('uploadFileToSession', 'ok', `Uploaded ${from} to /mnt/data/${destination} (${formatBytes(data.byteLength)}).`, {
+    files: [{ path: destination, size: data.byteLength, type: mimeFromName(destination), change: 'uploaded' }],
   });
 }
 

@@ -18,6 +18,16 @@ export function mimeFromName(name: string): string {
   return TYPES[extname(name).toLowerCase()] ?? 'application/octet-stream';
 }
 
-export function isTextMime(mime: string): boolean {
-  return mime.startsWith('text/') || /json|xml|yaml|sql|x-python|ndjson/.test(mime);
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
+const SIGNATURES: Record<string, number[]> = { 'image/png': [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'image/jpeg': [0xff, 0xd8, 0xff] };
+
+/**
+ * Whether an image output's data is what an image part promises: base64 (the sandbox's display()
+ * can put any string under image/png) of bytes that start as the mime type says (PNG, JPEG).
+ */
+export function isImageData(mimeType: string, data: string): boolean {
+  const signature = SIGNATURES[mimeType];
+  if (!signature || data.length === 0 || data.length % 4 !== 0 || !BASE64.test(data)) return false;
+  const head = Buffer.from(data.slice(0, 16), 'base64');
+  return signature.every((b, i) => head[i] === b);
 }

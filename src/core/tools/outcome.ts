@@ -4,7 +4,7 @@ import { LIMITS } from '../policy/limits';
 import { formatBytes, truncateMiddle } from '../policy/truncate';
 import { findPackageHint, hintText, PackageHint } from '../environment/hints';
 import { ExecutionResult } from '../session/session';
-import { mimeFromName } from './mime';
+import { isImageData, mimeFromName } from './mime';
 
 /** How a tool call ended. `rejected`: bad input; `unavailable`: Docker or the sandbox failed. */
 export type ToolStatus = 'ok' | 'error' | 'timeout' | 'interrupted' | 'rejected' | 'unavailable';
@@ -43,6 +43,19 @@ export interface ToolOutcome {
 
 export function outcome(tool: string, status: ToolStatus, text: string, extra: Partial<ToolOutcome> = {}): ToolOutcome {
   return { tool, status, text, outputs: [], images: [], files: [], ...extra };
+}
+
+/**
+ * The images a result may hand on as image parts (real PNG/JPEG: bytes that are no picture would be
+ * shown broken and may make a model's API refuse the whole request), and a line saying how many were
+ * left out (naming their types with `nameTypes`).
+ */
+export function attachableImages(images: readonly ToolImage[], opts: { nameTypes?: boolean } = {}): { images: ToolImage[]; note?: string } {
+  const valid = images.filter((img) => isImageData(img.mimeType, img.data));
+  const n = images.length - valid.length;
+  if (n === 0) return { images: valid };
+  const what = opts.nameTypes ? [...new Set(images.filter((img) => !valid.includes(img)).map((i) => i.mimeType))].join('/') : 'image';
+  return { images: valid, note: `[${n} image output${n === 1 ? ' was' : 's were'} not valid ${what} data and ${n === 1 ? 'is' : 'are'} not attached]` };
 }
 
 function statusFromExecution(s: ExecutionStatus): ToolStatus {

@@ -25,6 +25,11 @@ export interface ToolSchema {
   readOnly: boolean;
   /** May overwrite or delete files in /mnt/data (code can; an upload replaces a file of the same name). */
   destructive: boolean;
+  /**
+   * Runs code the caller wrote (Python or shell) in the session: it needs the sessions' image, makes
+   * its thread the active one, and confirms with the code shown. Not part of any input schema.
+   */
+  runsCode: boolean;
 }
 
 /** VS Code's id of a tool is this prefix and its name (`codeInterpreter_executePythonCode`). */
@@ -53,6 +58,7 @@ export const TOOL_SCHEMAS: readonly ToolSchema[] = [
     },
     readOnly: false,
     destructive: true,
+    runsCode: true,
   },
   {
     name: 'runShellCommand',
@@ -73,6 +79,7 @@ export const TOOL_SCHEMAS: readonly ToolSchema[] = [
     },
     readOnly: false,
     destructive: true,
+    runsCode: true,
   },
   {
     name: 'generatePdfReport',
@@ -93,6 +100,7 @@ export const TOOL_SCHEMAS: readonly ToolSchema[] = [
     },
     readOnly: false,
     destructive: true,
+    runsCode: true,
   },
   {
     name: 'readSessionFile',
@@ -112,6 +120,7 @@ export const TOOL_SCHEMAS: readonly ToolSchema[] = [
     },
     readOnly: true,
     destructive: false,
+    runsCode: false,
   },
   {
     name: 'searchSessionFiles',
@@ -131,6 +140,7 @@ export const TOOL_SCHEMAS: readonly ToolSchema[] = [
     },
     readOnly: true,
     destructive: false,
+    runsCode: false,
   },
   {
     name: 'listSessionFiles',
@@ -146,6 +156,7 @@ export const TOOL_SCHEMAS: readonly ToolSchema[] = [
     },
     readOnly: true,
     destructive: false,
+    runsCode: false,
   },
   {
     name: 'getSessionFile',
@@ -164,6 +175,7 @@ export const TOOL_SCHEMAS: readonly ToolSchema[] = [
     },
     readOnly: false,
     destructive: false,
+    runsCode: false,
   },
   {
     name: 'uploadFileToSession',
@@ -182,11 +194,17 @@ export const TOOL_SCHEMAS: readonly ToolSchema[] = [
     },
     readOnly: false,
     destructive: true,
+    runsCode: false,
   },
 ];
 
+/** The schema of a tool named by a model or a protocol (any string), if it is one of the eight. */
+export function findToolSchema(name: unknown): ToolSchema | undefined {
+  return TOOL_SCHEMAS.find((t) => t.name === name);
+}
+
 export function schemaOf(name: ToolName): ToolSchema {
-  const s = TOOL_SCHEMAS.find((t) => t.name === name);
+  const s = findToolSchema(name);
   if (!s) throw new Error(`unknown tool ${name}`);
   return s;
 }
