@@ -14,10 +14,12 @@ export async function runHelper<T>(docker: DockerClient, containerId: string, ar
     parsed = undefined;
   }
   if (parsed && typeof parsed.error === 'string') throw new InputError(parsed.error);
-  if (r.exitCode === null && !parsed) {
-    // The exec ended without an exit code: Docker or the container went away under it.
+  if (!parsed && (r.exitCode === null || r.exitCode === 137 || r.exitCode === 126)) {
+    // No exit code, or killed / not runnable: Docker or the container may have gone away under it.
     await docker.ping();
-    throw new InfrastructureError(`The sandbox container stopped during the call (${args[0]}).`, 'Try again; the next call starts it again.');
+    if (r.exitCode === null || !(await docker.inspectContainer(containerId))?.State?.Running) {
+      throw new InfrastructureError(`The sandbox container stopped during the call (${args[0]}).`, 'Try again; the next call starts it again.');
+    }
   }
   if (r.exitCode !== 0 || !parsed) {
     const detail = r.stderr.toString('utf8').trim().slice(-1000) || text.slice(0, 500) || `exit ${r.exitCode}`;
