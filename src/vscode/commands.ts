@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { AuditLog, EngineReport, errorMessage, exportNotebook, formatEngineReport, NotebookEnvironment, ToolName, validateSessionPath } from '../core';
+import { AuditLog, EngineReport, errorMessage, exportNotebook, formatEngineReport, LIMITS, NotebookEnvironment, ToolName, validateSessionPath } from '../core';
 import { formatBytes } from '../core/policy/truncate';
 import { Settings } from './config';
 import { SessionFileSystem, SessionTreeProvider, TreeNode } from './files';
@@ -209,7 +209,7 @@ export class Commands {
   private async pickFile(arg: Target, title: string): Promise<{ key: string; path: string } | undefined> {
     if (isNode(arg) && arg.kind === 'file') return { key: arg.threadKey, path: arg.entry.path };
     const key = this.key(arg);
-    const listing = await this.d.model.session(key).listFiles('.', 5000);
+    const listing = await this.d.model.session(key).listFiles('.', LIMITS.maxViewListEntries);
     const files = listing.entries.filter((e) => e.type === 'file' && !e.path.startsWith('.outputs/'));
     if (files.length === 0) {
       void vscode.window.showInformationMessage(vscode.l10n.t('{0} has no files yet.', notificationText(this.d.model.title(key))));

@@ -4,7 +4,7 @@
  * notification whose full log streams into the log channel.
  */
 import * as vscode from 'vscode';
-import { Core, errorMessage, InterpreterError } from '../core';
+import { Core, errorMessage, InterpreterError, TIMINGS } from '../core';
 
 const DOCS = 'https://docs.docker.com/engine/install/';
 
@@ -28,7 +28,7 @@ export class Setup {
     } catch (err) {
       this.dockerOk = false;
       this.log.warn(`Docker is not reachable: ${errorMessage(err)}`);
-      if (interactive && Date.now() - this.lastWarning > 60_000) {
+      if (interactive && Date.now() - this.lastWarning > TIMINGS.dockerWarningIntervalMs) {
         this.lastWarning = Date.now();
         void this.explainDocker(err);
       }

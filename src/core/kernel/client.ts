@@ -2,11 +2,11 @@ import { EventEmitter } from 'node:events';
 import { InfrastructureError } from '../errors';
 import { Logger, silentLogger } from '../log';
 import { Output } from '../notebook/nbformat';
+import { TIMINGS } from '../policy/limits';
 import { DockerClient, ExecHandle } from '../sandbox/docker';
 import { CgroupCounters, CollectedExecution, ContainerMessage, ExecutionCollector, LineDecoder, parseMessage } from './protocol';
 
 export const KERNEL_COMMAND = ['python3', '/opt/sandbox/kernel.py'];
-const READY_TIMEOUT_MS = 90_000;
 
 export interface KernelRunOptions {
   timeoutMs: number;
@@ -80,8 +80,8 @@ export class KernelClient extends EventEmitter {
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         void kernel.kill();
-        reject(new InfrastructureError(`The Python kernel did not start within ${READY_TIMEOUT_MS / 1000} s.`, 'Restart the session; if it happens again, rebuild the sandbox image.'));
-      }, READY_TIMEOUT_MS);
+        reject(new InfrastructureError(`The Python kernel did not start within ${TIMINGS.kernelStartMs / 1000} s.`, 'Restart the session; if it happens again, rebuild the sandbox image.'));
+      }, TIMINGS.kernelStartMs);
       kernel.once('ready', () => {
         clearTimeout(timer);
         resolve();
@@ -188,7 +188,7 @@ export class KernelClient extends EventEmitter {
       this.log.warn(`killing kernel pid ${this.pid} failed: ${(err as Error).message}`);
     }
     this.handle.stdin?.end();
-    await Promise.race([this.exited, new Promise((r) => setTimeout(r, 5_000))]);
+    await Promise.race([this.exited, new Promise((r) => setTimeout(r, TIMINGS.kernelKillWaitMs))]);
     if (!this.exitedFlag) this.handle.close();
   }
 
@@ -202,7 +202,7 @@ export class KernelClient extends EventEmitter {
     if (!this.alive) return;
     this.send({ type: 'shutdown' });
     this.handle.stdin?.end();
-    const ended = await Promise.race([this.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 2_000))]);
+    const ended = await Promise.race([this.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), TIMINGS.kernelShutdownMs))]);
     if (!ended) await this.kill();
     if (!this.exitedFlag) this.handle.close();
   }

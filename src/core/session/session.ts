@@ -6,7 +6,7 @@ import { CgroupCounters, ContainerMessage, DoneMessage, ExecutionCollector, Line
 import { Logger, silentLogger } from '../log';
 import { coalesceStreams, ExecutionKind, ExecutionRecord, ExecutionStatus, Output } from '../notebook/nbformat';
 import { formatBytes } from '../policy/truncate';
-import { LIMITS } from '../policy/limits';
+import { LIMITS, TIMINGS } from '../policy/limits';
 import { DATA_DIR } from '../policy/paths';
 import { readSingleFileFromTar, singleFileTar } from '../sandbox/archive';
 import { DockerClient } from '../sandbox/docker';
@@ -397,7 +397,7 @@ export class Session extends EventEmitter implements AsyncDisposable {
           const target = pgid ? [`-${pgid}`] : [];
           void this.deps.docker.execOnce(containerId, ['kill', '-KILL', '--', ...target]).catch(() => undefined);
           handle.stdin?.end();
-        }, opts.timeoutMs + 10_000);
+        }, opts.timeoutMs + TIMINGS.shellTimeoutSlackMs);
         await handle.exited;
         clearTimeout(backstop);
         controller.signal.removeEventListener('abort', onAbort);
