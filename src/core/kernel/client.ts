@@ -2,8 +2,9 @@ import { EventEmitter } from 'node:events';
 import { InfrastructureError } from '../errors';
 import { Logger, silentLogger } from '../log';
 import { Output } from '../notebook/nbformat';
-import { TIMINGS } from '../policy/limits';
+import { OUTPUT_CUTS, OutputCuts, TIMINGS } from '../policy/limits';
 import { DockerClient, ExecHandle } from '../sandbox/docker';
+import { sandboxEnv } from '../sandbox/helper';
 import { CgroupCounters, CollectedExecution, ContainerMessage, ExecutionCollector, LineDecoder, parseMessage } from './protocol';
 
 export const KERNEL_COMMAND = ['python3', '/opt/sandbox/kernel.py'];
@@ -73,9 +74,9 @@ export class KernelClient extends EventEmitter {
     return !this.exitedFlag;
   }
 
-  /** Start a kernel in a running container and wait until it has warmed up. */
-  static async start(docker: DockerClient, containerId: string, log: Logger = silentLogger): Promise<KernelClient> {
-    const handle = await docker.exec(containerId, KERNEL_COMMAND, { stdin: true });
+  /** Start a kernel in a running container and wait until it has warmed up; it cuts outputs at `cuts`. */
+  static async start(docker: DockerClient, containerId: string, log: Logger = silentLogger, cuts: OutputCuts = OUTPUT_CUTS): Promise<KernelClient> {
+    const handle = await docker.exec(containerId, KERNEL_COMMAND, { stdin: true, env: sandboxEnv(cuts) });
     const kernel = new KernelClient(docker, containerId, handle, log);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {

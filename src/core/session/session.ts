@@ -10,7 +10,7 @@ import { LIMITS, TIMINGS } from '../policy/limits';
 import { DATA_DIR } from '../policy/paths';
 import { readSingleFileFromTar, singleFileTar } from '../sandbox/archive';
 import { DockerClient } from '../sandbox/docker';
-import { HELPER, runHelper } from '../sandbox/helper';
+import { HELPER, runHelper, sandboxEnv } from '../sandbox/helper';
 import { ImageSource, sameImageRef } from '../sandbox/image';
 import { ResolvedRuntime } from '../sandbox/runtime';
 import { containerSpec, SandboxConfig, SANDBOX_UID } from '../sandbox/spec';
@@ -371,7 +371,7 @@ export class Session extends EventEmitter implements AsyncDisposable {
       const stopWatching = this.watchQuota(containerId, controller, () => abandon());
       let stoppedByQuota = false;
       try {
-        const handle = await this.deps.docker.exec(containerId, [...HELPER, 'shell'], { stdin: true });
+        const handle = await this.deps.docker.exec(containerId, [...HELPER, 'shell'], { stdin: true, env: sandboxEnv() });
         abandon = () => handle.close();
         const decoder = new LineDecoder((line) => {
           let msg: ContainerMessage;
