@@ -18,12 +18,17 @@ DATA_ROOT = "/mnt/data"
 OUTPUTS_DIR = ".outputs"
 
 
+# The output cuts the host hands over on the `docker exec` as SBX_<NAME> variables (the numbers are
+# written in src/core/policy/limits.ts, OUTPUT_CUTS), all taken out of the environment at import so
+# that code run in the sandbox inherits none of them (SBX_RUN_ID is sbx.py's run marker).
+HOST_LIMITS = {name[4:]: os.environ.pop(name) for name in list(os.environ)
+               if name.startswith("SBX_") and name != "SBX_RUN_ID"}
+
+
 def host_limit(name, default):
-    """An output cut the host hands over on the `docker exec` as SBX_<name> (the numbers are written
-    in src/core/policy/limits.ts, OUTPUT_CUTS). The variable is removed, so that code run in the
-    sandbox does not inherit it. `default` (the same number) when it is absent or not a positive
-    integer, e.g. when the kernel is started by hand."""
-    raw = os.environ.pop(f"SBX_{name}", None)
+    """The cut the host passed as SBX_<name>, or `default` (the same number) when it is absent or
+    not a positive integer, e.g. when the kernel is started by hand."""
+    raw = HOST_LIMITS.get(name)
     try:
         value = int(raw)
     except (TypeError, ValueError):
