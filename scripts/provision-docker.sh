@@ -76,6 +76,8 @@ fi
 # 3. What the remote tier needs: an sshd to reach the engine over ssh:// (started by the tests on a
 #    loopback port, never as a service) and openssl for the TLS certificates.
 apt_install openssh-server openssl
+# The unit tests check exported notebooks with Jupyter's own reader and schema (nbformat).
+apt_install python3-nbformat
 
 # 4. gVisor (runsc), registered with the engine so `runtime: auto` picks it. dockerd runs without a
 #    bridge here, so runsc must create no network itself (--network=none); a SIGHUP reloads runtimes.

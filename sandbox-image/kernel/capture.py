@@ -17,14 +17,34 @@ import time
 DATA_ROOT = "/mnt/data"
 OUTPUTS_DIR = ".outputs"
 
-HEAD_CAP = 128 * 1024          # bytes of a stream forwarded live
-TAIL_CAP = 64 * 1024           # bytes forwarded at the end when the head cap was passed
-SAVE_THRESHOLD = {"stdout": 4000, "stderr": 2000}
-SAVE_CAP = 50 * 1024 * 1024    # bytes of a stream kept in its .outputs file
+
+# The output cuts the host hands over on the `docker exec` as SBX_<NAME> variables (the numbers are
+# written in src/core/policy/limits.ts, OUTPUT_CUTS), all taken out of the environment at import so
+# that code run in the sandbox inherits none of them (SBX_RUN_ID is sbx.py's run marker).
+HOST_LIMITS = {name[4:]: os.environ.pop(name) for name in list(os.environ)
+               if name.startswith("SBX_") and name != "SBX_RUN_ID"}
+
+
+def host_limit(name, default):
+    """The cut the host passed as SBX_<name>, or `default` (the same number) when it is absent or
+    not a positive integer, e.g. when the kernel is started by hand."""
+    raw = HOST_LIMITS.get(name)
+    try:
+        value = int(raw)
+    except (TypeError, ValueError):
+        return default
+    return value if value > 0 else default
+
+
+HEAD_CAP = host_limit("STREAM_HEAD_BYTES", 128 * 1024)   # bytes of a stream forwarded live
+TAIL_CAP = host_limit("STREAM_TAIL_BYTES", 64 * 1024)    # forwarded at the end when the head was passed
+SAVE_THRESHOLD = {"stdout": host_limit("SAVE_STDOUT_OVER_BYTES", 4000),  # longer streams are saved
+                  "stderr": host_limit("SAVE_STDERR_OVER_BYTES", 2000)}
+SAVE_CAP = host_limit("SAVED_STREAM_BYTES", 50 * 1024 * 1024)  # bytes kept in its .outputs file
 COALESCE_SECONDS = 0.05        # stream chunks are batched for this long
 COALESCE_BYTES = 64 * 1024     # ... or until this much text is pending
 READ_CHUNK = 64 * 1024
-FILES_CAP = 20000              # entries visited by a files snapshot
+FILES_CAP = host_limit("FILES_SNAPSHOT_ENTRIES", 20000)  # entries visited by a files snapshot
 
 
 ACTIVITY_FILE = "/tmp/.sandbox-activity"  # its mtime is what watchdog.sh reads

@@ -19,15 +19,15 @@ import sys
 import threading
 import time
 
-from capture import (DATA_ROOT, mark_writer, start_heartbeat, touch_activity, Capture, Channel, diff_files, drain_fd, dumps, iso_time,
+from capture import (DATA_ROOT, host_limit, mark_writer, start_heartbeat, touch_activity, Capture, Channel, diff_files, drain_fd, dumps, iso_time,
                      read_nonblocking, safe_filename_part, set_nonblocking, set_pipe_size,
                      snapshot_files, cgroup_counters, counters_delta, snapshot_usage)
 
 READ_DEFAULT_LINES = 200
-LINE_CUT_CHARS = 10000
+LINE_CUT_CHARS = host_limit("READ_LINE_CHARS", 10000)
 BINARY_SNIFF_BYTES = 8192
 COUNT_LINES_MAX_BYTES = 64 * 1024 * 1024   # totalLines is counted for files up to this size
-SEARCH_TEXT_CHARS = 1000
+SEARCH_TEXT_CHARS = host_limit("SEARCH_LINE_CHARS", 1000)
 SEARCH_JSON_MAX = 1 << 20                  # longer ripgrep JSON lines are not parsed
 PREVIEW_DPI = 100
 PREVIEW_MAX_PIXELS = 2000                  # longest side of the PDF preview

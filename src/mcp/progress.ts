@@ -4,6 +4,8 @@
  * `close()` flushes what is left; nothing is sent after it (a progress notification after the
  * response would name a token the client has already forgotten).
  */
+import { LIMITS, TIMINGS } from '../core';
+
 export interface ProgressNotice {
   progressToken: string | number;
   progress: number;
@@ -11,7 +13,7 @@ export interface ProgressNotice {
 }
 
 /** Characters of text one progress message carries (the tail is kept). */
-export const MAX_PROGRESS_MESSAGE = 2_000;
+export const MAX_PROGRESS_MESSAGE = LIMITS.maxProgressChars;
 
 export class ProgressReporter {
   private buffer = '';
@@ -23,7 +25,7 @@ export class ProgressReporter {
   constructor(
     private readonly token: string | number,
     private readonly send: (notice: ProgressNotice) => Promise<void>,
-    private readonly intervalMs = 200,
+    private readonly intervalMs: number = TIMINGS.progressIntervalMs,
   ) {}
 
   /** Queue text; it goes out with the next flush. */

@@ -35,6 +35,7 @@ import {
   rejectCall,
   rootedHostFiles,
   schemaOf,
+  TIMINGS,
   ToolContext,
   ToolOutcome,
 } from '../core';
@@ -45,9 +46,9 @@ export const SERVER_NAME = 'code-interpreter';
 export const SERVER_VERSION = '0.1.0';
 
 /** Largest session file resources/read returns (base64 in one JSON message); larger: getSessionFile. */
-export const MAX_RESOURCE_BYTES = 32 * 1024 * 1024;
+export const MAX_RESOURCE_BYTES = LIMITS.maxResourceBytes;
 /** Resources per resources/list page. */
-export const RESOURCE_PAGE = 500;
+export const RESOURCE_PAGE = LIMITS.resourcePage;
 /** The JSON-RPC error code MCP uses for a resource that does not exist. */
 const RESOURCE_NOT_FOUND = -32002;
 
@@ -94,7 +95,7 @@ class HostRoots {
   }
 
   private fetch(): Promise<string[]> {
-    return this.server.listRoots(undefined, { timeout: 15_000 }).then(
+    return this.server.listRoots(undefined, { timeout: TIMINGS.rootsListTimeoutMs }).then(
       (r) => rootPaths(r.roots),
       (err) => {
         throw new InfrastructureError(`The MCP client did not answer roots/list: ${errorMessage(err)}`, 'Retry; if it persists, check the client.');
@@ -347,6 +348,6 @@ export async function runMcpServer(options: McpServerOptions): Promise<number> {
   mcp.warmUp();
   await closed;
   mcp.abortAll();
-  await Promise.race([mcp.idle(), new Promise((r) => setTimeout(r, 10_000).unref())]);
+  await Promise.race([mcp.idle(), new Promise((r) => setTimeout(r, TIMINGS.exitDrainMs).unref())]);
   return 0;
 }

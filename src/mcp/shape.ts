@@ -11,10 +11,10 @@ export const URI_SCHEME = 'sandbox';
 const PREFIX = `${URI_SCHEME}://`;
 
 /** Longest thread key a tool argument may name. */
-export const MAX_THREAD_CHARS = 200;
+export const MAX_THREAD_CHARS = LIMITS.maxThreadChars;
 
 /** Resource links per tool result (a result that touched more files says so in its text). */
-export const MAX_RESOURCE_LINKS = 50;
+export const MAX_RESOURCE_LINKS = LIMITS.maxResourceLinks;
 
 export interface McpToolDefinition extends Pick<ToolSchema, 'name' | 'title' | 'description' | 'inputSchema'> {
   annotations: { title: string; readOnlyHint: boolean; destructiveHint: boolean; openWorldHint: false };

@@ -2,7 +2,7 @@
 import { randomUUID } from 'node:crypto';
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { AuditLog, EngineReport, errorMessage, exportNotebook, formatBytes, formatEngineReport, NotebookEnvironment, ToolCall, UploadSource, uploadTooLarge, userFiles, validateSessionPath } from '../core';
+import { AuditLog, EngineReport, errorMessage, exportNotebook, formatBytes, formatEngineReport, LIMITS, NotebookEnvironment, ToolCall, UploadSource, uploadTooLarge, userFiles, validateSessionPath } from '../core';
 import { Settings } from './config';
 import { SessionFileSystem, SessionTreeProvider, TreeNode, workspaceFile } from './files';
 import type { ExtensionLog } from './log';
@@ -186,7 +186,7 @@ export class Commands {
   private async pickFile(arg: Target, title: string): Promise<{ key: string; path: string } | undefined> {
     if (isNode(arg) && arg.kind === 'file') return { key: arg.threadKey, path: arg.entry.path };
     const key = this.key(arg);
-    const files = userFiles((await this.d.model.session(key).listFiles('.', 5000)).entries);
+    const files = userFiles((await this.d.model.session(key).listFiles('.', LIMITS.maxViewListEntries)).entries);
     if (files.length === 0) {
       void vscode.window.showInformationMessage(vscode.l10n.t('{0} has no files yet.', notificationText(this.d.model.title(key))));
       return undefined;

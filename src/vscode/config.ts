@@ -52,7 +52,7 @@ export function readSettings(): Settings {
     pythonTimeoutSeconds: Math.round(clamp(c.get('pythonTimeoutSeconds'), LIMITS.pythonTimeout.min, LIMITS.pythonTimeout.max, LIMITS.pythonTimeout.default)),
     shellTimeoutSeconds: Math.round(clamp(c.get('shellTimeoutSeconds'), LIMITS.shellTimeout.min, LIMITS.shellTimeout.max, LIMITS.shellTimeout.default)),
     idleStopMinutes: clamp(c.get('idleStopMinutes'), 0, 10_080, CONTAINER_DEFAULTS.idleStopMinutes),
-    retentionDays: clamp(c.get('retentionDays'), 0, 3650, 7),
+    retentionDays: clamp(c.get('retentionDays'), 0, 3650, LIMITS.defaultRetentionDays),
     maxUploadBytes: Math.round(clamp(c.get('maxUploadMb'), 1, 16_384, LIMITS.defaultMaxUploadBytes / 1024 / 1024) * 1024 * 1024),
     audit: {
       enabled: c.get<boolean>('audit.enabled') ?? true,

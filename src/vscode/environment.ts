@@ -19,6 +19,7 @@ import {
   EnvironmentStatus,
   errorMessage,
   InterpreterError,
+  LIMITS,
   PackageHint,
   readEnvironment,
 } from '../core';
@@ -30,7 +31,7 @@ export const ADD_PACKAGE_COMMAND = 'codeInterpreter.addEnvironmentPackage';
 
 /** Spec hashes the user approved to build, per workspace (newest last). */
 const APPROVED_KEY = 'codeInterpreter.environment.approved';
-const MAX_APPROVED = 100;
+const MAX_APPROVED = LIMITS.maxApprovedEnvironments;
 /** Folders whose "ignored: the workspace is not trusted" message was shown in this workspace. */
 const TOLD_UNTRUSTED_KEY = 'codeInterpreter.environment.toldUntrusted';
 

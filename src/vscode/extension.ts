@@ -4,7 +4,7 @@
  */
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import { AuditLog, Core, createCore, defaultStateDir, engineReport } from '../core';
+import { AuditLog, Core, createCore, defaultStateDir, engineReport, TIMINGS } from '../core';
 import { Commands } from './commands';
 import { coreOptions, readSettings, RELOAD_SETTINGS, SECTION } from './config';
 import { EnvironmentUi } from './environment';
@@ -46,7 +46,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
         .prune({ olderThanDays: settings.retentionDays })
         .then((removed) => removed.length && log.info(`retention: removed ${removed.length} stopped session(s) older than ${settings.retentionDays} days`))
         .catch((err) => log.debug(`retention: not applied (${(err as Error).message})`));
-    }, 15_000);
+    }, TIMINGS.retentionDelayMs);
     context.subscriptions.push({ dispose: () => clearTimeout(timer) });
   }
 

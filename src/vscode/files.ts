@@ -5,7 +5,7 @@
  */
 import { basename, posix } from 'node:path';
 import * as vscode from 'vscode';
-import { errorMessage, formatBytes, InputError, UploadSource, validateSessionPath } from '../core';
+import { errorMessage, formatBytes, InputError, LIMITS, UploadSource, validateSessionPath } from '../core';
 import type { FileEntry as FileEntryLike } from '../core';
 import type { EnvironmentView } from './environment';
 import { SessionInfo, SessionsModel, sessionUri } from './sessions';
@@ -13,7 +13,7 @@ import { inlineCode } from './tools';
 
 export const SCHEME = 'sandbox-session';
 /** Bytes a file may have to be opened in an editor. */
-const MAX_OPEN_BYTES = 256 * 1024 * 1024;
+const MAX_OPEN_BYTES = LIMITS.maxOpenBytes;
 
 /**
  * Whether a session path can be a URI. A file name that is not UTF-8 comes from the sandbox with
@@ -286,7 +286,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
     if (!p) {
       p = this.model
         .session(threadKey)
-        .listFiles('.', 5000)
+        .listFiles('.', LIMITS.maxViewListEntries)
         .then((r) => r.entries);
       p.catch(() => this.listings.delete(threadKey));
       this.listings.set(threadKey, p);

@@ -13,11 +13,11 @@ import { PARTICIPANT_ID, resolveParticipantThread, THREAD_METADATA_KEY } from '.
 import { inlineCode, ParticipantCalls, ToolService, toolId } from './tools';
 
 /** Model ↔ tool rounds per request before we stop and say so. */
-export const MAX_ROUNDS = 12;
+export const MAX_ROUNDS = LIMITS.maxChatRounds;
 /** Inline chart images bigger than this are linked, not embedded (chat history keeps them). */
-const MAX_INLINE_IMAGE_BYTES = 400 * 1024;
+const MAX_INLINE_IMAGE_BYTES = LIMITS.maxInlineImageBytes;
 /** Characters of a tool result kept in metadata for follow-ups. */
-const MAX_RESULT_CHARS_IN_HISTORY = 6_000;
+const MAX_RESULT_CHARS_IN_HISTORY = LIMITS.maxHistoryResultChars;
 
 interface StoredCall {
   callId: string;
@@ -169,7 +169,7 @@ async function handle(deps: ParticipantDeps, request: vscode.ChatRequest, contex
 
 async function listFiles(model: SessionsModel, turn: Turn, stream: vscode.ChatResponseStream): Promise<void> {
   stream.progress(vscode.l10n.t('Listing /mnt/data…'));
-  const { entries, truncated } = await model.session(turn.key).listFiles('.', 2000);
+  const { entries, truncated } = await model.session(turn.key).listFiles('.', LIMITS.maxChatListEntries);
   const files = userFiles(entries);
   if (files.length === 0) {
     stream.markdown(vscode.l10n.t('`/mnt/data` is empty in this thread. Attach a file with `#file` or ask me to create one.'));

@@ -5,7 +5,7 @@
  * goes to the log channel.
  */
 import * as vscode from 'vscode';
-import { Core, EngineUnavailableError, errorMessage, InterpreterError } from '../core';
+import { Core, EngineUnavailableError, errorMessage, InterpreterError, TIMINGS } from '../core';
 import type { ExtensionLog } from './log';
 
 const DOCS = 'https://docs.docker.com/engine/install/';
@@ -42,7 +42,7 @@ export class Setup {
 
   private dockerFailed(err: unknown, interactive: boolean): void {
     this.log.warn(`Docker is not reachable: ${errorMessage(err)}`);
-    if (interactive && Date.now() - this.lastWarning > 60_000) {
+    if (interactive && Date.now() - this.lastWarning > TIMINGS.dockerWarningIntervalMs) {
       this.lastWarning = Date.now();
       void this.explainDocker(err);
     }

@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { Core, executePythonCode, mimeText, Output, runShellCommand, ToolContext } from '../../src/core';
+import { Core, executePythonCode, mimeText, OUTPUT_CUTS, Output, runShellCommand, ToolContext } from '../../src/core';
+import { KernelClient } from '../../src/core/kernel/client';
 import { core, threadKey, toolContext } from '../helpers/env';
 
 /** The kernel's Jupyter semantics and its sandbox rules, through the executePythonCode tool. */
@@ -131,6 +132,24 @@ print("\\n".join(out))`);
     assert.ok(m, o.text.slice(0, 300));
     const check = await py(`print(sum(1 for _ in open(${JSON.stringify(m[1])})))`);
     assert.match(check.text, /^20000/);
+  });
+
+  it('cuts outputs where the host tells it to, and keeps those settings from the code it runs', async () => {
+    assert.equal((await py('import os\nprint(sorted(k for k in os.environ if k.startswith("SBX_")))')).text.trim(), '[]');
+    const sh = await runShellCommand({ command: 'env | grep ^SBX_ | cut -d= -f1' }, ctx);
+    assert.equal(sh.text.trim(), 'SBX_RUN_ID', 'only the run marker reaches a shell command');
+    // A second kernel in the same container, started with other cuts than limits.ts's.
+    const info = await c.manager.session(ctx.threadKey).inspect();
+    const kernel = await KernelClient.start(c.docker, info.Id, undefined, { ...OUTPUT_CUTS, streamHeadBytes: 1000, streamTailBytes: 500, saveStdoutOverBytes: 2000 });
+    try {
+      const r = await kernel.execute('cuts-1', 'print("x" * 2999)', { timeoutMs: 60_000, graceMs: 3_000 });
+      assert.equal(r.status, 'ok');
+      assert.equal(r.gaps.stdout, 3000 - 1000 - 500, 'head 1000 and tail 500 bytes forwarded, the rest skipped');
+      assert.equal(r.done?.streams?.stdout?.bytes, 3000);
+      assert.match(r.done?.streams?.stdout?.savedTo ?? '', /^\.outputs\/cuts-1\.stdout\.txt$/, 'saved past 2000 bytes, not past limits.ts\'s 4000');
+    } finally {
+      await kernel.shutdown();
+    }
   });
 
   it('lists the files an execution created', async () => {

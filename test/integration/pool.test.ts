@@ -48,21 +48,31 @@ describe('warm pool', () => {
   it('streams outputs while the code runs', async () => {
     const c = await core();
     const ctx = toolContext(c, threadKey('stream'));
-    let finished = false;
-    const seenBeforeEnd: string[] = [];
+    // Each streamed piece with the moment it reached the host. The cell sleeps 2 s between its
+    // prints: a piece sent live arrives seconds before the result; one held back until the end
+    // of the cell would arrive with it.
+    const arrivals: Array<{ text: string; at: number }> = [];
     try {
       const o = await executePythonCode(
-        { pythonCode: 'import time\nprint("first", flush=True)\ntime.sleep(2)\nprint("second")' },
+        { pythonCode: 'import time\nprint("first", flush=True)\ntime.sleep(2)\nprint("second", flush=True)\ntime.sleep(2)\nprint("third")' },
         {
           ...ctx,
           onOutput: (out) => {
-            if (out.output_type === 'stream' && !finished) seenBeforeEnd.push(out.text);
+            if (out.output_type === 'stream') arrivals.push({ text: out.text, at: Date.now() });
           },
         },
       );
-      finished = true;
-      assert.equal(o.status, 'ok');
-      assert.match(seenBeforeEnd.join(''), /first/);
+      const finished = Date.now();
+      assert.equal(o.status, 'ok', o.text);
+      const at = (word: string) => {
+        const arrival = arrivals.find((a) => a.text.includes(word));
+        assert.ok(arrival, `"${word}" was streamed (got ${JSON.stringify(arrivals.map((a) => a.text))})`);
+        return arrival.at;
+      };
+      const [first, second, third] = [at('first'), at('second'), at('third')];
+      assert.ok(finished - first >= 3_000, `"first" arrived ${finished - first} ms before the result, not about 4 s: it was not streamed`);
+      assert.ok(finished - second >= 1_500, `"second" arrived ${finished - second} ms before the result, not about 2 s: it was not streamed`);
+      assert.ok(second - first >= 1_500 && third - second >= 1_500, `the prints arrived ${second - first} and ${third - second} ms apart, not about 2 s each`);
     } finally {
       await c.manager.delete(ctx.threadKey);
     }

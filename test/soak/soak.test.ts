@@ -21,6 +21,17 @@ const DAEMON_RESTART = (process.env.SOAK_DAEMON_RESTART ?? '1') === '1';
 const CALL_DEADLINE_MS = 180_000;
 const ROOT = join(__dirname, '..', '..', '..');
 
+/**
+ * What a call that did not succeed must say happened: the fault this soak injected, in the product's
+ * words (kernel killed, container killed, Docker daemon restarted). A bare failure, or one that
+ * names another cause, fails the soak.
+ */
+const FAULT_CAUSES: ReadonlyArray<[string, RegExp]> = [
+  ['kernel killed', /The Python kernel died during the execution \(it crashed or was killed\)|The Python kernel was stopped while it started/],
+  ['container killed', /The sandbox container stopped during the (execution|command|call)\b/],
+  ['Docker daemon restarted', /Docker is not running or not reachable|Docker failed while/],
+];
+
 const sha = (data: string) => createHash('sha256').update(data).digest('hex');
 const pick = <T>(items: T[]) => items[Math.floor(Math.random() * items.length)];
 
@@ -90,7 +101,12 @@ describe('soak', () => {
       }
       statuses[o.status] = (statuses[o.status] ?? 0) + 1;
       if (o.status !== 'ok') console.log(`soak: call ${n} ${o.tool} ${o.status}: ${o.text.slice(0, 300)}`);
-      if (o.status !== 'ok') assert.ok(o.text.length > 20, `an error result explains itself: ${o.text}`);
+      if (o.status !== 'ok') {
+        assert.ok(
+          FAULT_CAUSES.some(([, says]) => says.test(o.text)),
+          `call ${n} (${o.tool}, ${o.status}) does not say which fault stopped it (${FAULT_CAUSES.map(([what]) => what).join(', ')}): ${o.text}`,
+        );
+      }
     }
 
     async function injectFault(n: number): Promise<void> {

@@ -2,11 +2,12 @@ import { EventEmitter } from 'node:events';
 import { InfrastructureError } from '../errors';
 import { Logger, silentLogger } from '../log';
 import { Output } from '../notebook/nbformat';
+import { OUTPUT_CUTS, OutputCuts, TIMINGS } from '../policy/limits';
 import { DockerClient, ExecHandle } from '../sandbox/docker';
+import { sandboxEnv } from '../sandbox/helper';
 import { CgroupCounters, CollectedExecution, ContainerMessage, ExecutionCollector, LineDecoder, parseMessage } from './protocol';
 
 export const KERNEL_COMMAND = ['python3', '/opt/sandbox/kernel.py'];
-const READY_TIMEOUT_MS = 90_000;
 
 export interface KernelRunOptions {
   timeoutMs: number;
@@ -73,15 +74,15 @@ export class KernelClient extends EventEmitter {
     return !this.exitedFlag;
   }
 
-  /** Start a kernel in a running container and wait until it has warmed up. */
-  static async start(docker: DockerClient, containerId: string, log: Logger = silentLogger): Promise<KernelClient> {
-    const handle = await docker.exec(containerId, KERNEL_COMMAND, { stdin: true });
+  /** Start a kernel in a running container and wait until it has warmed up; it cuts outputs at `cuts`. */
+  static async start(docker: DockerClient, containerId: string, log: Logger = silentLogger, cuts: OutputCuts = OUTPUT_CUTS): Promise<KernelClient> {
+    const handle = await docker.exec(containerId, KERNEL_COMMAND, { stdin: true, env: sandboxEnv(cuts) });
     const kernel = new KernelClient(docker, containerId, handle, log);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         void kernel.kill();
-        reject(new InfrastructureError(`The Python kernel did not start within ${READY_TIMEOUT_MS / 1000} s.`, 'Restart the session; if it happens again, rebuild the sandbox image.'));
-      }, READY_TIMEOUT_MS);
+        reject(new InfrastructureError(`The Python kernel did not start within ${TIMINGS.kernelStartMs / 1000} s.`, 'Restart the session; if it happens again, rebuild the sandbox image.'));
+      }, TIMINGS.kernelStartMs);
       kernel.once('ready', () => {
         clearTimeout(timer);
         resolve();
@@ -188,7 +189,7 @@ export class KernelClient extends EventEmitter {
       this.log.warn(`killing kernel pid ${this.pid} failed: ${(err as Error).message}`);
     }
     this.handle.stdin?.end();
-    await Promise.race([this.exited, new Promise((r) => setTimeout(r, 5_000))]);
+    await Promise.race([this.exited, new Promise((r) => setTimeout(r, TIMINGS.kernelKillWaitMs))]);
     if (!this.exitedFlag) this.handle.close();
   }
 
@@ -202,7 +203,7 @@ export class KernelClient extends EventEmitter {
     if (!this.alive) return;
     this.send({ type: 'shutdown' });
     this.handle.stdin?.end();
-    const ended = await Promise.race([this.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), 2_000))]);
+    const ended = await Promise.race([this.exited.then(() => true), new Promise<boolean>((r) => setTimeout(() => r(false), TIMINGS.kernelShutdownMs))]);
     if (!ended) await this.kill();
     if (!this.exitedFlag) this.handle.close();
   }

@@ -1,4 +1,5 @@
 import { FileChange, Output } from '../notebook/nbformat';
+import { LIMITS } from '../policy/limits';
 
 /** Messages the in-container kernel and shell runner send (docs/kernel-protocol.md). */
 export interface StreamInfo {
@@ -45,7 +46,7 @@ export class LineDecoder {
 
   constructor(
     private readonly onLine: (line: string) => void,
-    private readonly maxLineBytes = 256 * 1024 * 1024,
+    private readonly maxLineBytes: number = LIMITS.maxProtocolLineBytes,
   ) {}
 
   push(chunk: Buffer): void {

@@ -33,6 +33,113 @@ export const LIMITS = {
   historyPerSession: 200,
   /** While a call runs longer than this, /mnt/data's size is checked this often against the quota. */
   quotaPollMs: 3_000,
+  /** Retention (prune): stopped sessions older than this many days are removed (a setting may change it). */
+  defaultRetentionDays: 7,
+  /** Characters of a string argument that names no limit of its own. */
+  maxStringChars: 10_000,
+  /** Characters of a tool call's explanation (runShellCommand). */
+  maxExplanationChars: 1_000,
+  /** searchSessionFiles: characters of the regular expression and of the glob. */
+  maxPatternChars: 1_000,
+  maxGlobChars: 200,
+  /** listSessionFiles: entries written out in the text a model sees (the counts cover them all). */
+  maxListEntriesShown: 1_000,
+  /** getSessionFile: bytes of an image handed to a (vision) model. */
+  maxImageBytes: 5 * 1024 * 1024,
+  /** Bytes of one line of the kernel's or helper's JSON-lines channel (one output, base64 included). */
+  maxProtocolLineBytes: 256 * 1024 * 1024,
+  /** Bytes of stdout (and of stderr) collected from a one-shot helper exec. */
+  maxExecOnceBytes: 64 * 1024 * 1024,
+  /** Bytes of stdout (and of stderr) collected from a throwaway container (freeze, build probes). */
+  maxRunOnceBytes: 16 * 1024 * 1024,
+  /** Chat participant: model ↔ tool rounds per request before it stops and says so. */
+  maxChatRounds: 12,
+  /** Chat participant: inline chart images bigger than this are linked, not embedded. */
+  maxInlineImageBytes: 400 * 1024,
+  /** Chat participant: characters of an earlier tool result carried in the chat history. */
+  maxHistoryResultChars: 6_000,
+  /** Chat participant: files listed when the chat asks what is in /mnt/data. */
+  maxChatListEntries: 2_000,
+  /** Editor: session files listed in the sessions view and file pickers. */
+  maxViewListEntries: 5_000,
+  /** Editor: bytes a session file may have to be opened in an editor. */
+  maxOpenBytes: 256 * 1024 * 1024,
+  /** Editor: approved environment spec hashes remembered per workspace. */
+  maxApprovedEnvironments: 100,
+  /** MCP: bytes of a session file resources/read returns (larger: getSessionFile). */
+  maxResourceBytes: 32 * 1024 * 1024,
+  /** MCP: resources per resources/list page. */
+  resourcePage: 500,
+  /** MCP: characters of a thread key a tool argument may name. */
+  maxThreadChars: 200,
+  /** MCP: resource links per tool result (a result that touched more files says so in its text). */
+  maxResourceLinks: 50,
+  /** MCP: characters of text one progress message carries (the tail is kept). */
+  maxProgressChars: 2_000,
+} as const;
+
+/**
+ * What the kernel (kernel.py) and the helper (sbx.py) cut, handed to them by the host on every
+ * `docker exec` as SBX_* environment variables (sandbox/helper.ts, sandboxEnv); the Python side
+ * keeps these numbers only as fallbacks.
+ */
+export const OUTPUT_CUTS = {
+  /** Bytes of a stream (stdout or stderr) forwarded live; past them only the tail is kept. */
+  streamHeadBytes: 128 * 1024,
+  /** Bytes at the end of a stream forwarded when the execution ends, after the head was passed. */
+  streamTailBytes: 64 * 1024,
+  /** A stream longer than what a model sees of it is saved whole in /mnt/data/.outputs/. */
+  saveStdoutOverBytes: LIMITS.modelStdoutChars,
+  saveStderrOverBytes: LIMITS.modelStderrChars,
+  /** Bytes of a stream kept in its .outputs/ file. */
+  savedStreamBytes: 50 * 1024 * 1024,
+  /** Entries of /mnt/data visited by the before/after file listing of an execution. */
+  filesSnapshotEntries: 20_000,
+  /** readSessionFile: characters of one line before the helper cuts it. */
+  readLineChars: 10_000,
+  /** searchSessionFiles: characters of a matching line the helper returns. */
+  searchLineChars: 1_000,
+} as const;
+
+export type OutputCuts = { readonly [K in keyof typeof OUTPUT_CUTS]: number };
+
+/** Timeouts, waits and intervals of the host's own machinery (not of a tool call). */
+export const TIMINGS = {
+  /** How long a new kernel gets to import the data stack and say it is ready. */
+  kernelStartMs: 90_000,
+  /** How long a killed kernel's process gets to exit before its connection is dropped. */
+  kernelKillWaitMs: 5_000,
+  /** How long a kernel asked to shut down gets before it is killed. */
+  kernelShutdownMs: 2_000,
+  /** A shell command's exec is given up this long after its timeout (the helper stops it first). */
+  shellTimeoutSlackMs: 10_000,
+  /** Seconds a container gets to stop before it is killed. */
+  containerStopSeconds: 2,
+  /** An idle SSH connection to a remote engine is kept this long for the next request. */
+  sshIdleMs: 15_000,
+  /** Pool: wait after a claim before refilling, so the refill's CPU does not slow the claimed first result. */
+  poolRefillDelayMs: 300,
+  /** Pool: after n failed starts in a row, the next try waits n × this, at most poolRetryMaxMs. */
+  poolRetryStepMs: 2_000,
+  poolRetryMaxMs: 30_000,
+  /** Pool: how long whenReady waits for a warm container by default. */
+  poolReadyWaitMs: 120_000,
+  /** Watchdog limit of pooled containers (their kernels' heartbeat keeps them alive meanwhile). */
+  poolWatchdogSeconds: 120,
+  /** Watchdog: seconds past the idle stop time before a container whose host is gone stops itself. */
+  watchdogGraceSeconds: 300,
+  /** Watchdog: with no idle stop, seconds a container whose host is gone runs on. */
+  watchdogNoIdleSeconds: 24 * 3600,
+  /** Editor: retention is applied this long after activation (not during start-up). */
+  retentionDelayMs: 15_000,
+  /** Editor: "Docker is not reachable" is shown at most this often. */
+  dockerWarningIntervalMs: 60_000,
+  /** MCP: how long the client gets to answer roots/list. */
+  rootsListTimeoutMs: 15_000,
+  /** MCP: at exit, how long running calls get to end. */
+  exitDrainMs: 10_000,
+  /** MCP: progress notifications are sent at most this often per call. */
+  progressIntervalMs: 200,
 } as const;
 
 /** Container resources, defaults for settings. */
@@ -47,6 +154,12 @@ export const CONTAINER_DEFAULTS = {
   poolSize: 1,
   network: 'none',
   runtime: 'runc',
+} as const;
+
+/** Resources of a throwaway container (DockerClient.runOnce: package listing, probes). */
+export const THROWAWAY_CONTAINER = {
+  pidsLimit: 64,
+  tmpSizeMb: 64,
 } as const;
 
 export interface Range {

@@ -46,7 +46,7 @@ export function validateString(value: unknown, name: string, opts: { optional?: 
     throw new InputError(`${name} is required.`);
   }
   if (typeof value !== 'string') throw new InputError(`${name} must be a string.`);
-  const max = opts.maxChars ?? 10_000;
+  const max = opts.maxChars ?? LIMITS.maxStringChars;
   if (value.length > max) throw new InputError(`${name} is ${value.length} characters; the limit is ${max}.`);
   return value;
 }

@@ -2,6 +2,7 @@ import Dockerode from 'dockerode';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { explainDockerError, InterpreterError } from '../errors';
 import { Logger, silentLogger } from '../log';
+import { LIMITS, THROWAWAY_CONTAINER, TIMINGS } from '../policy/limits';
 import { describeEngine, EngineEndpoint, engineFix, EngineOptions, resolveEngine } from './engine';
 import { connectionFor, EngineConnection } from './transport';
 import { SANDBOX_USER } from './spec';
@@ -186,7 +187,7 @@ export class DockerClient {
     labels: Record<string, string>,
     opts: { user?: string; capAdd?: string[]; volume?: { name: string; target: string }; runtime?: string; maxBytes?: number } = {},
   ): Promise<ExecResult> {
-    const maxBytes = opts.maxBytes ?? 16 * 1024 * 1024;
+    const maxBytes = opts.maxBytes ?? LIMITS.maxRunOnceBytes;
     return this.call(`running ${cmd[0]} in a throwaway container of ${image}`, async () => {
       const container = await this.api.createContainer({
         Image: image,
@@ -200,8 +201,8 @@ export class DockerClient {
           CapDrop: ['ALL'],
           CapAdd: opts.capAdd,
           SecurityOpt: ['no-new-privileges:true'],
-          Tmpfs: { '/tmp': 'rw,nosuid,nodev,size=64m' },
-          PidsLimit: 64,
+          Tmpfs: { '/tmp': `rw,nosuid,nodev,size=${THROWAWAY_CONTAINER.tmpSizeMb}m` },
+          PidsLimit: THROWAWAY_CONTAINER.pidsLimit,
           Mounts: opts.volume ? [{ Type: 'volume', Source: opts.volume.name, Target: opts.volume.target, ReadOnly: false }] : undefined,
           ...(opts.runtime ? { Runtime: opts.runtime } : {}),
         },
@@ -279,7 +280,7 @@ export class DockerClient {
     }
   }
 
-  async stopContainer(id: string, timeoutSeconds = 2): Promise<void> {
+  async stopContainer(id: string, timeoutSeconds: number = TIMINGS.containerStopSeconds): Promise<void> {
     try {
       await this.api.getContainer(id).stop({ t: timeoutSeconds });
     } catch (err) {
@@ -364,7 +365,7 @@ export class DockerClient {
   async execOnce(id: string, cmd: string[], opts: ExecOptions & { input?: string; maxBytes?: number } = {}): Promise<ExecResult> {
     const handle = await this.exec(id, cmd, { ...opts, stdin: opts.input !== undefined });
     if (opts.input !== undefined) handle.stdin!.end(opts.input);
-    const max = opts.maxBytes ?? 64 * 1024 * 1024;
+    const max = opts.maxBytes ?? LIMITS.maxExecOnceBytes;
     const [stdout, stderr, exitCode] = await Promise.all([collect(handle.stdout, max), collect(handle.stderr, max), handle.exited]);
     return { exitCode, stdout, stderr };
   }

@@ -10,10 +10,10 @@ import { Agent as HttpAgent, ClientRequest } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { Duplex } from 'node:stream';
 import type Dockerode from 'dockerode';
+import { TIMINGS } from '../policy/limits';
 import { EngineAddress, EngineEndpoint } from './engine';
 
-/** Seconds an idle SSH connection is kept for the next request. */
-const SSH_IDLE_MS = 15_000;
+const SSH_IDLE_MS = TIMINGS.sshIdleMs;
 
 export interface EngineConnection {
   options: Dockerode.DockerOptions;

@@ -1,6 +1,6 @@
 import { Logger, silentLogger } from '../log';
 import { HistoryStore } from '../notebook/history';
-import { CONTAINER_DEFAULTS, LIMITS } from '../policy/limits';
+import { CONTAINER_DEFAULTS, LIMITS, TIMINGS } from '../policy/limits';
 import { DockerClient } from '../sandbox/docker';
 import { ImageSource } from '../sandbox/image';
 import { ResolvedRuntime, resolveRuntime } from '../sandbox/runtime';
@@ -8,9 +8,6 @@ import { DEFAULT_SANDBOX_CONFIG, SandboxConfig } from '../sandbox/spec';
 import { hashFromContainerName, LABELS, sessionNames } from './naming';
 import { WarmPool } from './pool';
 import { Session } from './session';
-
-/** The watchdog limit of pooled containers (their kernels' heartbeat keeps them alive meanwhile). */
-const POOL_WATCHDOG_SECONDS = 120;
 
 export interface SessionManagerOptions {
   docker: DockerClient;
@@ -69,12 +66,12 @@ export class SessionManager implements AsyncDisposable {
     this.config = { ...DEFAULT_SANDBOX_CONFIG, ...options.config };
     this.log = options.log ?? silentLogger;
     this.idleMs = (options.idleStopMinutes ?? CONTAINER_DEFAULTS.idleStopMinutes) * 60_000;
-    this.watchdogSeconds = options.watchdogSeconds ?? (this.idleMs > 0 ? this.idleMs / 1000 + 300 : 24 * 3600);
+    this.watchdogSeconds = options.watchdogSeconds ?? (this.idleMs > 0 ? this.idleMs / 1000 + TIMINGS.watchdogGraceSeconds : TIMINGS.watchdogNoIdleSeconds);
     if (options.historyDir) this.history = new HistoryStore(options.historyDir, LIMITS.historyPerSession);
     const poolSize = options.poolSize ?? CONTAINER_DEFAULTS.poolSize;
     if (poolSize > 0) {
       // A pooled container is worth nothing once its host is gone: its watchdog stops it soon after.
-      const watchdogSeconds = Math.min(POOL_WATCHDOG_SECONDS, this.watchdogSeconds);
+      const watchdogSeconds = Math.min(TIMINGS.poolWatchdogSeconds, this.watchdogSeconds);
       this.pool = new WarmPool({ docker: this.docker, image: this.image, config: this.config, log: this.log, watchdogSeconds, runtime: () => this.runtime() }, poolSize);
     }
   }
@@ -216,7 +213,7 @@ export class SessionManager implements AsyncDisposable {
    * more than `olderThanDays`, or every session with `all`. Returns the thread keys removed.
    */
   async prune(opts: { olderThanDays?: number; all?: boolean } = {}): Promise<string[]> {
-    const cutoff = Date.now() - (opts.olderThanDays ?? 7) * 86_400_000;
+    const cutoff = Date.now() - (opts.olderThanDays ?? LIMITS.defaultRetentionDays) * 86_400_000;
     const removed: string[] = [];
     for (const s of await this.list()) {
       const last = Date.parse(s.finishedAt ?? s.created ?? '') || 0;

@@ -1,6 +1,7 @@
 import { v4 as uuid } from 'uuid';
 import { KernelClient } from '../kernel/client';
 import { Logger } from '../log';
+import { TIMINGS } from '../policy/limits';
 import { DockerClient } from '../sandbox/docker';
 import { ImageSource } from '../sandbox/image';
 import { ResolvedRuntime } from '../sandbox/runtime';
@@ -28,9 +29,6 @@ export interface PoolDeps {
 
 /** The image in use is not known without a build; the pool fills once a session has resolved it. */
 class PoolWaits extends Error {}
-
-/** Wait after a claim before refilling, so the refill's CPU does not slow the claimed first result. */
-const REFILL_DELAY_MS = 300;
 
 /**
  * The warm pool: `size` kernel-ready containers, each with its own volume (labels and mounts are
@@ -82,7 +80,7 @@ export class WarmPool implements AsyncDisposable {
           this.failures++;
           this.deps.log.warn(`warm pool: could not start a container: ${(err as Error).message}`);
           // Back off (Docker may be restarting), but never give up: the pool must recover by itself.
-          setTimeout(() => this.fill(), Math.min(30_000, 2_000 * this.failures)).unref();
+          setTimeout(() => this.fill(), Math.min(TIMINGS.poolRetryMaxMs, TIMINGS.poolRetryStepMs * this.failures)).unref();
         },
       );
     }
@@ -104,12 +102,12 @@ export class WarmPool implements AsyncDisposable {
       // Dead, or started from an image no longer in use (the workspace's environment changed).
       void this.track(this.discard(entry));
     }
-    setTimeout(() => this.fill(), REFILL_DELAY_MS).unref();
+    setTimeout(() => this.fill(), TIMINGS.poolRefillDelayMs).unref();
     return entry;
   }
 
   /** Resolves when at least one entry is ready (for benchmarks and tests). */
-  async whenReady(timeoutMs = 120_000): Promise<boolean> {
+  async whenReady(timeoutMs: number = TIMINGS.poolReadyWaitMs): Promise<boolean> {
     this.fill();
     if (this.available > 0) return true;
     return new Promise<boolean>((resolve) => {

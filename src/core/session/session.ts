@@ -6,11 +6,11 @@ import { CgroupCounters, ContainerMessage, DoneMessage, ExecutionCollector, Line
 import { Logger, silentLogger } from '../log';
 import { coalesceStreams, ExecutionKind, ExecutionRecord, ExecutionStatus, Output } from '../notebook/nbformat';
 import { formatBytes } from '../policy/truncate';
-import { LIMITS } from '../policy/limits';
+import { LIMITS, TIMINGS } from '../policy/limits';
 import { DATA_DIR } from '../policy/paths';
 import { readSingleFileFromTar, singleFileTar } from '../sandbox/archive';
 import { DockerClient } from '../sandbox/docker';
-import { HELPER, runHelper } from '../sandbox/helper';
+import { HELPER, runHelper, sandboxEnv } from '../sandbox/helper';
 import { ImageSource, sameImageRef } from '../sandbox/image';
 import { ResolvedRuntime } from '../sandbox/runtime';
 import { containerSpec, SandboxConfig, SANDBOX_UID } from '../sandbox/spec';
@@ -371,7 +371,7 @@ export class Session extends EventEmitter implements AsyncDisposable {
       const stopWatching = this.watchQuota(containerId, controller, () => abandon());
       let stoppedByQuota: boolean;
       try {
-        const handle = await this.deps.docker.exec(containerId, [...HELPER, 'shell'], { stdin: true });
+        const handle = await this.deps.docker.exec(containerId, [...HELPER, 'shell'], { stdin: true, env: sandboxEnv() });
         abandon = () => handle.close();
         const decoder = new LineDecoder((line) => {
           let msg: ContainerMessage;
@@ -397,7 +397,7 @@ export class Session extends EventEmitter implements AsyncDisposable {
           const target = pgid ? [`-${pgid}`] : [];
           void this.deps.docker.execOnce(containerId, ['kill', '-KILL', '--', ...target]).catch(() => undefined);
           handle.stdin?.end();
-        }, opts.timeoutMs + 10_000);
+        }, opts.timeoutMs + TIMINGS.shellTimeoutSlackMs);
         await handle.exited;
         clearTimeout(backstop);
         controller.signal.removeEventListener('abort', onAbort);

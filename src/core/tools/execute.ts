@@ -38,9 +38,9 @@ export function executePythonCode(input: ExecutePythonInput, ctx: ToolContext): 
 export function runShellCommand(input: RunShellInput, ctx: ToolContext): Promise<ToolOutcome> {
   return runTool('runShellCommand', ctx, input?.command, async (session) => {
     const command = validateCode(input?.command, 'command', LIMITS.maxCommandChars);
-    validateString(input?.explanation, 'explanation', { optional: true, maxChars: 1000 });
+    validateString(input?.explanation, 'explanation', { optional: true, maxChars: LIMITS.maxExplanationChars });
     if (input?.isBackground !== undefined && input.isBackground !== false) {
-      throw new InputError('isBackground must be false: background jobs are not supported in the sandbox.', 'Run the command in the foreground (it may take up to 240 s), or split the work.');
+      throw new InputError('isBackground must be false: background jobs are not supported in the sandbox.', `Run the command in the foreground (it may take up to ${LIMITS.shellTimeout.max} s), or split the work.`);
     }
     const timeout = validateTimeout(input?.timeoutSeconds, LIMITS.shellTimeout);
     const result = await session.runShell(command, { timeoutMs: timeout * 1000, signal: ctx.signal, onOutput: ctx.onOutput });

@@ -36,7 +36,7 @@ export interface UploadInput {
 }
 
 /** Images small enough to hand to a vision model with getSessionFile. */
-const MAX_IMAGE_BYTES = 5 * 1024 * 1024;
+const MAX_IMAGE_BYTES = LIMITS.maxImageBytes;
 
 export function readSessionFile(input: ReadFileInput, ctx: ToolContext): Promise<ToolOutcome> {
   return runTool('readSessionFile', ctx, undefined, async (session) => {
@@ -56,9 +56,9 @@ export function readSessionFile(input: ReadFileInput, ctx: ToolContext): Promise
 
 export function searchSessionFiles(input: SearchInput, ctx: ToolContext): Promise<ToolOutcome> {
   return runTool('searchSessionFiles', ctx, undefined, async (session) => {
-    const pattern = validateString(input?.pattern, 'pattern', { maxChars: 1000 })!;
+    const pattern = validateString(input?.pattern, 'pattern', { maxChars: LIMITS.maxPatternChars })!;
     const path = input?.path ? validateSessionPath(input.path, { allowRoot: true }) : undefined;
-    const glob = validateString(input?.glob, 'glob', { optional: true, maxChars: 200 });
+    const glob = validateString(input?.glob, 'glob', { optional: true, maxChars: LIMITS.maxGlobChars });
     const r = await session.search(pattern, { path, glob, max: LIMITS.maxSearchMatches });
     const lines = r.matches.map((m) => `${m.path}:${m.line}: ${truncateMiddle(m.text.replace(/\r?\n$/, ''), LIMITS.maxMatchLineChars)}`);
     const head = r.matches.length === 0 ? `No matches for /${pattern}/.` : `${r.matches.length} match${r.matches.length === 1 ? '' : 'es'}${r.truncated ? ` (stopped at the limit of ${LIMITS.maxSearchMatches}; narrow the pattern, path or glob)` : ''}:`;
@@ -71,7 +71,7 @@ export function listSessionFiles(input: ListInput, ctx: ToolContext): Promise<To
     const path = validateSessionPath(input?.path, { allowRoot: true });
     const r = await session.listFiles(path, LIMITS.maxListEntries);
     const files = r.entries.filter((e) => e.type !== 'dir');
-    const shown = r.entries.slice(0, 1000).map((e) => (e.type === 'dir' ? `${e.path}/` : `${e.path}\t${formatBytes(e.size)}\t${mimeFromName(e.path)}\t${e.mtime}`));
+    const shown = r.entries.slice(0, LIMITS.maxListEntriesShown).map((e) => (e.type === 'dir' ? `${e.path}/` : `${e.path}\t${formatBytes(e.size)}\t${mimeFromName(e.path)}\t${e.mtime}`));
     const total = files.reduce((n, e) => n + e.size, 0);
     const head = r.entries.length === 0 ? `/mnt/data${path === '.' ? '' : '/' + path} is empty.` : `${files.length} file${files.length === 1 ? '' : 's'} (${formatBytes(total)}) in /mnt/data${path === '.' ? '' : '/' + path}:`;
     const tail = r.truncated || r.entries.length > shown.length ? `[listing cut at ${shown.length} of ${r.entries.length}${r.truncated ? '+' : ''} entries; list a subfolder]` : '';

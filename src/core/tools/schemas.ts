@@ -70,7 +70,7 @@ export const TOOL_SCHEMAS: readonly ToolSchema[] = [
       type: 'object',
       properties: {
         command: { type: 'string', description: 'Shell command to run (bash).', maxLength: LIMITS.maxCommandChars },
-        explanation: { type: 'string', description: 'One sentence saying what the command does (logged with it).', maxLength: 1000 },
+        explanation: { type: 'string', description: 'One sentence saying what the command does (logged with it).', maxLength: LIMITS.maxExplanationChars },
         isBackground: { type: 'boolean', description: 'Must be false: background jobs are not supported.' },
         timeoutSeconds: { type: 'integer', description: `Timeout in seconds (default ${LIMITS.shellTimeout.default}, ${LIMITS.shellTimeout.min}–${LIMITS.shellTimeout.max}).`, minimum: LIMITS.shellTimeout.min, maximum: LIMITS.shellTimeout.max },
       },
@@ -131,9 +131,9 @@ export const TOOL_SCHEMAS: readonly ToolSchema[] = [
     inputSchema: {
       type: 'object',
       properties: {
-        pattern: { type: 'string', description: 'Regular expression to search for.', maxLength: 1000 },
+        pattern: { type: 'string', description: 'Regular expression to search for.', maxLength: LIMITS.maxPatternChars },
         path: path('Folder or file to search, relative to /mnt/data (default: all of it).'),
-        glob: { type: 'string', description: "Only files matching this glob, e.g. '*.log'.", maxLength: 200 },
+        glob: { type: 'string', description: "Only files matching this glob, e.g. '*.log'.", maxLength: LIMITS.maxGlobChars },
       },
       required: ['pattern'],
       additionalProperties: false,
