@@ -14,6 +14,8 @@ import termios
 import threading
 import time
 
+from guard import guard_hits
+
 DATA_ROOT = "/mnt/data"
 OUTPUTS_DIR = ".outputs"
 
@@ -338,7 +340,8 @@ CGROUP_COUNTERS = (
 
 
 def cgroup_counters():
-    """How often the container hit its memory limit (OOM kills) and its pids limit, so far."""
+    """How often the container hit its memory limit (OOM kills) and its pids limit, so far: the
+    kernel's counters, plus the guard's stops where it holds the limits (gVisor, see guard.py)."""
     counters = {}
     for v1, v2, key, name in CGROUP_COUNTERS:
         for path in (v1, v2):
@@ -351,6 +354,8 @@ def cgroup_counters():
                 break
             except (OSError, ValueError):
                 continue
+    for name, count in guard_hits().items():
+        counters[name] = counters.get(name, 0) + count
     return counters
 
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
-import { DEFAULT_SANDBOX_CONFIG, containerSpec } from '../../src/core/sandbox/spec';
+import { DEFAULT_SANDBOX_CONFIG, containerSpec, hostLimits } from '../../src/core/sandbox/spec';
 import { hashImageContext } from '../../src/core/sandbox/image';
 import { TOOL_SCHEMAS } from '../../src/core/tools/schemas';
 import { TOOLS } from '../../src/core/tools';
@@ -10,11 +10,11 @@ const root = join(__dirname, '..', '..', '..');
 
 describe('container spec', () => {
   it('is hardened by default', () => {
-    const spec = containerSpec({ name: 'n', image: 'i', volume: 'v', labels: { a: 'b' }, config: DEFAULT_SANDBOX_CONFIG, runtime: 'runsc', watchdogSeconds: 600 });
+    const spec = containerSpec({ name: 'n', image: 'i', volume: 'v', labels: { a: 'b' }, config: DEFAULT_SANDBOX_CONFIG, runtime: { name: 'runsc', request: 'runsc' }, watchdogSeconds: 600 });
     const h = spec.HostConfig!;
     assert.equal(h.Runtime, 'runsc');
     assert.equal(spec.User, '65532:65532', 'a uid no host account has');
-    assert.equal(containerSpec({ name: 'n', image: 'i', volume: 'v', labels: {}, config: DEFAULT_SANDBOX_CONFIG, runtime: undefined, watchdogSeconds: 600 }).HostConfig!.Runtime, undefined, "the engine's default");
+    assert.equal(containerSpec({ name: 'n', image: 'i', volume: 'v', labels: {}, config: DEFAULT_SANDBOX_CONFIG, runtime: { name: 'runc', request: undefined }, watchdogSeconds: 600 }).HostConfig!.Runtime, undefined, "the engine's default");
     assert.equal(h.NetworkMode, 'none');
     assert.equal(h.ReadonlyRootfs, true);
     assert.deepEqual(h.CapDrop, ['ALL']);
@@ -23,7 +23,17 @@ describe('container spec', () => {
     assert.equal(h.Init, true);
     assert.equal(h.Binds, undefined);
     assert.deepEqual(h.Mounts?.map((m) => m.Type), ['volume']);
-    assert.deepEqual(spec.Env, []);
+    assert.deepEqual(spec.Env, ['SBX_GUARD=memory=2147483648'], "gVisor: the guard holds the chosen memory limit inside");
+  });
+
+  it('gives the host memory limit headroom under gVisor only, where the guard holds the chosen one', () => {
+    const config = { ...DEFAULT_SANDBOX_CONFIG, memoryMb: 384, pidsLimit: 128 };
+    const runc = containerSpec({ name: 'n', image: 'i', volume: 'v', labels: {}, config, runtime: { name: 'runc', request: undefined }, watchdogSeconds: 600 });
+    assert.equal(runc.HostConfig!.Memory, 384 * 1024 * 1024);
+    assert.equal(runc.HostConfig!.PidsLimit, 128);
+    assert.deepEqual(runc.Env, []);
+    assert.deepEqual(hostLimits(config, 'runsc'), { memory: (384 + 256) * 1024 * 1024, pids: 128, guard: `memory=${384 * 1024 * 1024}` });
+    assert.equal(hostLimits({ ...config, memoryMb: 4096 }, 'runsc').memory, (4096 + 1024) * 1024 * 1024, 'a quarter of a large limit');
   });
 });
 

@@ -156,6 +156,18 @@ export const CONTAINER_DEFAULTS = {
   runtime: 'runc',
 } as const;
 
+/**
+ * Under gVisor the host's memory cgroup holds the whole sandbox, gVisor's own kernel included, and
+ * reaching it stops everything: the guard inside (sandbox-image/kernel/guard.py) holds the chosen
+ * limit per process, and the host's limit gets this headroom above it, for gVisor itself and for
+ * what grows between two polls of the guard.
+ */
+export const GVISOR_MEMORY_HEADROOM = {
+  /** Extra host memory: this much, or this share of the limit if larger. */
+  mb: 256,
+  share: 0.25,
+} as const;
+
 /** Resources of a throwaway container (DockerClient.runOnce: package listing, probes). */
 export const THROWAWAY_CONTAINER = {
   pidsLimit: 64,

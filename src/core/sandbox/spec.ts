@@ -1,5 +1,5 @@
 import type Dockerode from 'dockerode';
-import { CONTAINER_DEFAULTS } from '../policy/limits';
+import { CONTAINER_DEFAULTS, GVISOR_MEMORY_HEADROOM } from '../policy/limits';
 import { DATA_DIR } from '../policy/paths';
 
 /** Resource and isolation settings for session containers (defaults in policy/limits). */
@@ -36,13 +36,13 @@ export function containerSpec(opts: {
   volume: string;
   labels: Record<string, string>;
   config: SandboxConfig;
-  /** The resolved runtime to ask for (undefined: the engine's default). */
-  runtime: string | undefined;
+  /** The resolved runtime: its name, and what to ask Docker for (undefined: the engine's default). */
+  runtime: { name: string; request: string | undefined };
   /** The in-container watchdog stops the container after this long without use (host gone). */
   watchdogSeconds: number;
 }): Dockerode.ContainerCreateOptions {
   const { config } = opts;
-  const memory = Math.round(config.memoryMb * 1024 * 1024);
+  const limits = hostLimits(config, opts.runtime.name);
   return {
     name: opts.name,
     Image: opts.image,
@@ -51,7 +51,7 @@ export function containerSpec(opts: {
     WorkingDir: DATA_DIR,
     Hostname: 'sandbox',
     Cmd: ['/opt/sandbox/watchdog.sh', String(Math.max(10, Math.round(opts.watchdogSeconds)))],
-    Env: [],
+    Env: limits.guard ? [`SBX_GUARD=${limits.guard}`] : [],
     NetworkDisabled: config.network === 'none',
     HostConfig: {
       NetworkMode: config.network,
@@ -59,16 +59,28 @@ export function containerSpec(opts: {
       Tmpfs: { '/tmp': `rw,nosuid,nodev,size=${config.tmpSizeMb}m,mode=1777` },
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges:true'],
-      PidsLimit: config.pidsLimit,
-      Memory: memory,
-      MemorySwap: memory,
+      PidsLimit: limits.pids,
+      Memory: limits.memory,
+      MemorySwap: limits.memory,
       NanoCpus: Math.round(config.cpus * 1e9),
       Init: true,
       IpcMode: 'private',
-      ...(opts.runtime ? { Runtime: opts.runtime } : {}),
+      ...(opts.runtime.request ? { Runtime: opts.runtime.request } : {}),
       Mounts: [{ Type: 'volume', Source: opts.volume, Target: DATA_DIR, ReadOnly: false }],
       RestartPolicy: { Name: 'no' },
       LogConfig: { Type: 'none', Config: {} },
     },
   };
+}
+
+/**
+ * The engine's memory (bytes) and pids limits for a container, and the limit the in-sandbox guard
+ * holds (SBX_GUARD). Under runc the kernel holds the chosen memory limit per process; under gVisor
+ * the host's holds the whole sandbox, so the guard holds the chosen one and the host's gets headroom.
+ */
+export function hostLimits(config: SandboxConfig, runtimeName: string): { memory: number; pids: number; guard?: string } {
+  const memory = Math.round(config.memoryMb * 1024 * 1024);
+  if (runtimeName !== 'runsc') return { memory, pids: config.pidsLimit };
+  const extraMb = Math.max(GVISOR_MEMORY_HEADROOM.mb, config.memoryMb * GVISOR_MEMORY_HEADROOM.share);
+  return { memory: memory + Math.round(extraMb * 1024 * 1024), pids: config.pidsLimit, guard: `memory=${memory}` };
 }

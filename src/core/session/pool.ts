@@ -130,7 +130,7 @@ export class WarmPool implements AsyncDisposable {
     const volume = `${name}-data`;
     await docker.createVolume(volume, poolLabels('pool-data'));
     const containerId = await docker.createContainer(
-      containerSpec({ name, image, volume, labels: { ...poolLabels('pool'), [LABELS.runtime]: runtime.name }, config, runtime: runtime.request, watchdogSeconds: this.deps.watchdogSeconds }),
+      containerSpec({ name, image, volume, labels: { ...poolLabels('pool'), [LABELS.runtime]: runtime.name }, config, runtime, watchdogSeconds: this.deps.watchdogSeconds }),
     );
     try {
       await docker.startContainer(containerId);

@@ -211,7 +211,7 @@ export class Session extends EventEmitter implements AsyncDisposable {
       volume,
       labels: { ...sessionLabels(this.names, this.id, 'session'), [LABELS.runtime]: runtime.name },
       config: this.deps.config,
-      runtime: runtime.request,
+      runtime,
       watchdogSeconds: this.deps.watchdogSeconds,
     });
     let id: string;
