@@ -140,7 +140,11 @@ export class DockerClient {
     }
   }
 
-  /** Build an image from a tar context; every progress event goes to onEvent. */
+  /**
+   * Build an image from a tar context; every progress event goes to onEvent, its text without the
+   * colour codes the classic builder wraps around a step's stderr (they split apt's "E: Unable to
+   * locate package" into pieces no error explanation would match).
+   */
   buildImage(
     context: Readable,
     options: { tag: string; labels: Record<string, string>; buildArgs?: Record<string, string>; networkMode?: string; noCache?: boolean },
@@ -165,7 +169,7 @@ export class DockerClient {
             else if (failed) reject(new Error(failed.errorDetail?.message ?? failed.error));
             else resolve();
           },
-          onEvent,
+          (event: { stream?: string; status?: string }) => onEvent(event.stream ? { ...event, stream: event.stream.replace(SGR, '') } : event),
         );
       });
     });
@@ -388,6 +392,9 @@ export class DockerClient {
  * on a malformed DOCKER_HOST) even when a setting chose another engine; the endpoint is already resolved,
  * so build the client with those variables out of sight.
  */
+/** ANSI colour (SGR) escape sequences. */
+const SGR = /\x1b\[[0-9;]*m/g;
+
 function withoutDockerEnv<T>(build: () => T): T {
   const names = ['DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'DOCKER_PATH_PREFIX', 'DOCKER_CLIENT_TIMEOUT'];
   const saved = names.map((n) => [n, process.env[n]] as const);
