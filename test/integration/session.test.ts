@@ -24,7 +24,11 @@ describe('session container', () => {
     assert.ok(h.CapDrop?.includes('ALL') || (h.CapDrop?.length ?? 0) >= 13, `CapDrop: ${h.CapDrop}`);
     assert.deepEqual(h.CapAdd ?? [], []);
     assert.ok(h.SecurityOpt?.some((s: string) => s.startsWith('no-new-privileges')));
-    assert.equal(h.Memory, 2048 * 1024 * 1024);
+    // Under gVisor the engine's limit holds gVisor too: it gets headroom (512 MB, a quarter of 2 GB)
+    // and the guard inside holds the chosen 2 GB (SBX_GUARD); under runc the engine holds 2 GB itself.
+    const gvisor = (await c.manager.runtime()).name === 'runsc';
+    const guard = gvisor ? [`SBX_GUARD=memory=${2048 * 1024 * 1024}`] : [];
+    assert.equal(h.Memory, (gvisor ? 2048 + 512 : 2048) * 1024 * 1024);
     assert.equal(h.MemorySwap, h.Memory, 'no swap');
     assert.equal(h.PidsLimit, 256);
     assert.equal(h.NanoCpus, 1.5e9);
@@ -50,7 +54,7 @@ describe('session container', () => {
     const imageEnv = (await c.docker.api.getImage(c.image.tag).inspect()).Config.Env ?? [];
     // (Podman adds its own HOSTNAME, TERM and container=podman; nothing else may differ.)
     const engineOwn = /^(HOSTNAME|TERM|container)=/;
-    assert.deepEqual([...info.Config.Env].filter((e) => !engineOwn.test(e) || imageEnv.includes(e)).sort(), [...imageEnv].sort());
+    assert.deepEqual([...info.Config.Env].filter((e) => !engineOwn.test(e) || imageEnv.includes(e)).sort(), [...imageEnv, ...guard].sort());
     const env = await runShellCommand({ command: 'env' }, toolContext(c, session.threadKey));
     assert.equal(env.status, 'ok');
     assert.match(env.text, /^HOME=\/tmp\/home$/m);
@@ -60,6 +64,7 @@ describe('session container', () => {
     // PR_GET_NO_NEW_PRIVS (gVisor has no NoNewPrivs line in /proc/self/status, so ask the kernel).
     assert.match(caps.text, /^nnp 1$/m);
     assert.doesNotMatch(env.text, /HOST_ENV_CANARY/);
+    assert.doesNotMatch(env.text, /^SBX_(?!RUN_ID=)/m, "the host's settings for the kernel and the guard never reach code");
     const mounts = await runShellCommand({ command: 'cat /proc/mounts; for s in /var/run/docker.sock /run/podman/podman.sock; do test -e $s && echo "PRESENT $s"; done; echo checked' }, toolContext(c, session.threadKey));
     const tmp = /^\S+ \/tmp tmpfs (\S+)/m.exec(mounts.text)?.[1] ?? '';
     assert.match(tmp, /^rw,/, mounts.text);
