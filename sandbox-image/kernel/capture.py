@@ -341,7 +341,7 @@ CGROUP_COUNTERS = (
 
 def cgroup_counters():
     """How often the container hit its memory limit (OOM kills) and its pids limit, so far: the
-    kernel's counters, plus the guard's stops where it holds the limits (gVisor, see guard.py)."""
+    kernel's counters, plus the guard's OOM kills where it holds the memory limit (gVisor, guard.py)."""
     counters = {}
     for v1, v2, key, name in CGROUP_COUNTERS:
         for path in (v1, v2):

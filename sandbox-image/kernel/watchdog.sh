@@ -8,8 +8,8 @@ HORIZON=/tmp/.sandbox-idle-horizon
 # Check often enough that a short limit (tests) is honoured, at most every 15 s.
 INTERVAL=$(( IDLE_SECONDS / 4 )); [ "$INTERVAL" -lt 1 ] && INTERVAL=1; [ "$INTERVAL" -gt 15 ] && INTERVAL=15
 touch "$ACTIVITY"
-# Where the runtime does not hold the memory and process limits per process (gVisor), the host
-# names them in SBX_GUARD and the guard holds them from inside (guard.py).
+# Where the runtime does not hold the memory limit per process (gVisor), the host names it in
+# SBX_GUARD and the guard holds it from inside (guard.py).
 if [ -n "${SBX_GUARD:-}" ]; then python3 -I -S /opt/sandbox/guard.py & fi
 trap 'exit 0' TERM INT
 while :; do

@@ -387,14 +387,14 @@ export class DockerClient {
   }
 }
 
+/** ANSI colour (SGR) escape sequences. */
+const SGR = /\x1b\[[0-9;]*m/g;
+
 /**
  * docker-modem fills unset options from DOCKER_HOST, DOCKER_TLS_VERIFY and DOCKER_CERT_PATH (and throws
  * on a malformed DOCKER_HOST) even when a setting chose another engine; the endpoint is already resolved,
  * so build the client with those variables out of sight.
  */
-/** ANSI colour (SGR) escape sequences. */
-const SGR = /\x1b\[[0-9;]*m/g;
-
 function withoutDockerEnv<T>(build: () => T): T {
   const names = ['DOCKER_HOST', 'DOCKER_TLS_VERIFY', 'DOCKER_CERT_PATH', 'DOCKER_PATH_PREFIX', 'DOCKER_CLIENT_TIMEOUT'];
   const saved = names.map((n) => [n, process.env[n]] as const);
