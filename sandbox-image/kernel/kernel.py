@@ -18,6 +18,10 @@ os.dup2(2, 1)
 _devnull = os.open(os.devnull, os.O_RDONLY)
 os.dup2(_devnull, 0)  # user code must not read the command channel (input() gets EOF)
 os.close(_devnull)
+# Started by the session agent (agent.py), which keeps the sandbox in use while a host is attached:
+# no heartbeat of our own then, or an idle container would never stop. Read before capture's
+# import takes every SBX_ variable out of the environment.
+UNDER_AGENT = os.environ.get("SBX_AGENT") == "1"
 
 import contextlib
 import ctypes
@@ -285,7 +289,8 @@ class Kernel:
         signal.signal(signal.SIGINT, self.on_sigint)
         seccomp_loaded = self.install_spawn_guards()
         self.pump.start()
-        start_heartbeat()
+        if not UNDER_AGENT:
+            start_heartbeat()
         threading.Thread(target=self.read_commands, name="sbx-commands", daemon=True).start()
         self.channel.send({"type": "ready", "pid": os.getpid(),
                            "python": sys.version.split()[0], "warmMs": process_age_ms(),

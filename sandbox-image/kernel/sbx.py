@@ -383,22 +383,24 @@ def carries_marker(pid, marker):
         return False
 
 
-def run_processes(pgid, marker):
-    """Every process of a run: its process group, our descendants (we are a child subreaper, so
-    orphans and setsid'd daemons are re-parented to us), and anything carrying the run marker."""
+def run_processes(pgid, marker, roots=None):
+    """Every process of a run: its process group, anything carrying the run marker, and the
+    descendants of those and of `roots(table)` (by default this process: `sbx.py shell` is a child
+    subreaper, so orphans and setsid'd daemons of the run are re-parented to it)."""
     me = os.getpid()
     table = proc_table()
     children = {}
     for pid, (ppid, _) in table.items():
         children.setdefault(ppid, []).append(pid)
     found = {pid for pid, (_, group) in table.items() if group == pgid}
-    stack = [me]
+    found |= set(roots(table)) if roots else {me}
+    found |= {pid for pid in table if pid not in found and carries_marker(pid, marker)}
+    stack = list(found)
     while stack:
         for child in children.get(stack.pop(), ()):
             if child not in found:
                 found.add(child)
                 stack.append(child)
-    found |= {pid for pid in table if pid not in found and carries_marker(pid, marker)}
     found.discard(me)
     return found
 
@@ -410,16 +412,16 @@ def signal_pid(pid, sig):
         pass
 
 
-def kill_run(pgid, marker):
+def kill_run(pgid, marker, roots=None):
     """Freezes every process of the run (repeatedly, until no new one appears, so nothing can fork
-    away between the scan and the kill), then SIGKILLs them all."""
+    away between the scan and the kill), then SIGKILLs them all. Returns the pids it killed."""
     try:
         os.killpg(pgid, signal.SIGSTOP)
     except (ProcessLookupError, PermissionError):
         pass
     frozen = set()
     for _ in range(KILL_ROUNDS):
-        fresh = run_processes(pgid, marker) - frozen
+        fresh = run_processes(pgid, marker, roots) - frozen
         if not fresh:
             break
         for pid in fresh:
@@ -427,6 +429,7 @@ def kill_run(pgid, marker):
         frozen |= fresh
     for pid in frozen:
         signal_pid(pid, signal.SIGKILL)
+    return frozen
 
 
 def reap_orphans():
@@ -441,115 +444,170 @@ def reap_orphans():
             time.sleep(0.01)
 
 
-def cmd_shell(args):
-    start_heartbeat()  # a long command keeps the sandbox in use
-    first = sys.stdin.buffer.readline()
+class CancelSignal:
+    """Cancels a running shell command from another thread: a flag, plus a pipe that wakes the
+    command's poll loop at once."""
+
+    def __init__(self):
+        self.event = threading.Event()
+        self.lock = threading.Lock()
+        self.read_fd, self.write_fd = os.pipe()
+        set_nonblocking(self.read_fd)
+        self.closed = False
+
+    def set(self):
+        with self.lock:
+            if not self.event.is_set() and not self.closed:
+                os.write(self.write_fd, b"x")
+            self.event.set()
+
+    def is_set(self):
+        return self.event.is_set()
+
+    def close(self):
+        with self.lock:
+            if not self.closed:
+                self.closed = True
+                os.close(self.read_fd)
+                os.close(self.write_fd)
+
+
+def parse_shell_request(request):
+    """(id, command, timeout) of a shell request, or a Refusal saying what it should look like."""
     try:
-        request = json.loads(first)
         exec_id = str(request["id"])
         command = request["command"]
         timeout = request.get("timeoutSeconds")
         if not isinstance(command, str) or not (timeout is None or timeout >= 0):
             raise ValueError
-    except (ValueError, KeyError, TypeError):
+    except (ValueError, KeyError, TypeError, AttributeError):
         raise Refusal('shell expects a first stdin line like {"id":"s1","command":"ls",'
                       '"timeoutSeconds":60}') from None
-    channel = Channel(sys.stdout.fileno())
+    return exec_id, command, timeout
+
+
+def run_shell(exec_id, command, timeout, channel, cancel, roots=None, reap=None):
+    """Runs `bash -c command` in /mnt/data in a new session, streaming started/output/stream_gap/
+    done to `channel` (anything with send(obj)), until it ends, times out or `cancel` is set; then
+    kills every process of the run. Shared by `sbx.py shell` and the session agent (agent.py).
+
+    `roots(table)` names the processes whose descendants belong to the run besides bash's own (see
+    run_processes); `reap(killed)` collects the killed orphans before the pipes are drained.
+    Returns the set of pids killed at the end."""
     marker_value = f"{safe_filename_part(exec_id)}-{os.urandom(8).hex()}"
     marker = f"SBX_RUN_ID={marker_value}".encode()
     env = dict(os.environ, SBX_RUN_ID=marker_value)
     os.makedirs(env.get("HOME", "/tmp/home"), exist_ok=True)
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
 
     before = snapshot_files()
     counters = cgroup_counters()
     fds, write_ends = {}, []
-    for name in ("stdout", "stderr"):
-        r, w = os.pipe()
-        set_pipe_size(w)
-        set_nonblocking(r)
-        fds[r] = name
-        write_ends.append(w)
-    started = time.monotonic()
-    proc = subprocess.Popen(["bash", "-c", command], cwd=DATA_ROOT, env=env,
-                            stdin=subprocess.DEVNULL, stdout=write_ends[0], stderr=write_ends[1],
-                            start_new_session=True)
-    for w in write_ends:
-        os.close(w)
-    channel.send({"type": "started", "id": exec_id, "pid": proc.pid, "pgid": proc.pid})
+    pidfd = None
+    try:
+        for name in ("stdout", "stderr"):
+            r, w = os.pipe()
+            fds[r] = name
+            write_ends.append(w)
+            set_pipe_size(w)
+            set_nonblocking(r)
+        started = time.monotonic()
+        proc = subprocess.Popen(["bash", "-c", command], cwd=DATA_ROOT, env=env,
+                                stdin=subprocess.DEVNULL, stdout=write_ends[0],
+                                stderr=write_ends[1], start_new_session=True)
+        for w in write_ends:
+            os.close(w)
+        write_ends = []
+        status = None
+        try:
+            channel.send({"type": "started", "id": exec_id, "pid": proc.pid, "pgid": proc.pid})
+            capture = Capture(channel, exec_id)
+            poller = select.poll()
+            for fd in (*fds, cancel.read_fd):
+                poller.register(fd, select.POLLIN)
+            try:
+                pidfd = os.pidfd_open(proc.pid)
+                poller.register(pidfd, select.POLLIN)  # readable when bash exits
+                tick = None
+            except OSError:  # no pidfd (old kernel or seccomp profile): check for the exit every 50 ms
+                tick = 0.05
+            deadline = started + timeout if timeout else None
+            while proc.poll() is None:
+                if cancel.is_set():
+                    status = "interrupted"
+                    break
+                now = time.monotonic()
+                if deadline is not None and now >= deadline:
+                    status = "timeout"
+                    break
+                waits = [d for d in (capture.flush_deadline(), deadline, tick and now + tick)
+                         if d is not None]
+                wait_ms = max(0, (min(waits) - now) * 1000) if waits else None
+                for fd, _ in poller.poll(wait_ms):
+                    if fd in fds:
+                        data = read_nonblocking(fd)
+                        if data:
+                            capture.feed(fds[fd], data)
+                        elif data == b"":
+                            poller.unregister(fd)
+                capture.maybe_flush()
+        finally:
+            killed = kill_run(proc.pid, marker, roots)  # also when sending failed half-way
+            returncode = proc.wait()
+            if reap:
+                reap(killed)
+        # Everything that could write is dead now: read the pipes to their end (bounded, in case a
+        # process escaped, e.g. one that changed its uid is beyond our reach anyway).
+        drain_until = time.monotonic() + DRAIN_SECONDS
+        for fd, name in fds.items():
+            set_nonblocking(fd)
+            while not drain_fd(fd, lambda data, name=name: capture.feed(name, data)):
+                if time.monotonic() > drain_until:
+                    break
+                select.select([fd], [], [], max(0.0, drain_until - time.monotonic()))
+        streams = capture.finish()
+        exit_code = returncode if returncode >= 0 else 128 - returncode
+        if status is None:
+            status = "ok" if exit_code == 0 else "error"
+        after = snapshot_files()
+        channel.send({"type": "done", "id": exec_id, "status": status, "exitCode": exit_code,
+                      "durationMs": round((time.monotonic() - started) * 1000),
+                      "files": diff_files(before, after), "streams": streams,
+                      "usageBytes": snapshot_usage(after),
+                      "limitHits": counters_delta(counters, cgroup_counters())})
+        return killed
+    finally:
+        for fd in (*fds, *write_ends, *([pidfd] if pidfd is not None else [])):
+            try:
+                os.close(fd)
+            except OSError:
+                pass
 
-    cancelled = threading.Event()
-    wake_r, wake_w = os.pipe()
-    set_nonblocking(wake_r)
+
+def cmd_shell(args):
+    start_heartbeat()  # a long command keeps the sandbox in use
+    exec_id, command, timeout = parse_shell_request(json_or_none(sys.stdin.buffer.readline()))
+    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+    cancel = CancelSignal()
 
     def watch_stdin():
         for line in sys.stdin.buffer:
-            try:
-                msg = json.loads(line)
-            except ValueError:
-                continue
+            msg = json_or_none(line)
             if isinstance(msg, dict) and msg.get("type") == "cancel":
-                cancelled.set()
-                os.write(wake_w, b"x")
+                cancel.set()
                 return
         # stdin closed without a cancel: the command runs on until it ends or times out
 
     threading.Thread(target=watch_stdin, daemon=True).start()
-
-    capture = Capture(channel, exec_id)
-    poller = select.poll()
-    for fd in (*fds, wake_r):
-        poller.register(fd, select.POLLIN)
-    try:
-        poller.register(os.pidfd_open(proc.pid), select.POLLIN)  # readable when bash exits
-        tick = None
-    except OSError:  # no pidfd (old kernel or seccomp profile): check for the exit every 50 ms
-        tick = 0.05
-    deadline = started + timeout if timeout else None
-    status = None
-    while proc.poll() is None:
-        if cancelled.is_set():
-            status = "interrupted"
-            break
-        now = time.monotonic()
-        if deadline is not None and now >= deadline:
-            status = "timeout"
-            break
-        waits = [d for d in (capture.flush_deadline(), deadline, tick and now + tick)
-                 if d is not None]
-        wait_ms = max(0, (min(waits) - now) * 1000) if waits else None
-        for fd, _ in poller.poll(wait_ms):
-            if fd in fds:
-                data = read_nonblocking(fd)
-                if data:
-                    capture.feed(fds[fd], data)
-                elif data == b"":
-                    poller.unregister(fd)
-        capture.maybe_flush()
-
-    kill_run(proc.pid, marker)
-    returncode = proc.wait()
-    reap_orphans()
-    # Everything that could write is dead now: read the pipes to their end (bounded, in case a
-    # process escaped, e.g. one that changed its uid is beyond our reach anyway).
-    drain_until = time.monotonic() + DRAIN_SECONDS
-    for fd, name in fds.items():
-        set_nonblocking(fd)
-        while not drain_fd(fd, lambda data, name=name: capture.feed(name, data)):
-            if time.monotonic() > drain_until:
-                break
-            select.select([fd], [], [], max(0.0, drain_until - time.monotonic()))
-    streams = capture.finish()
-    exit_code = returncode if returncode >= 0 else 128 - returncode
-    if status is None:
-        status = "ok" if exit_code == 0 else "error"
-    after = snapshot_files()
-    channel.send({"type": "done", "id": exec_id, "status": status, "exitCode": exit_code,
-                  "durationMs": round((time.monotonic() - started) * 1000),
-                  "files": diff_files(before, after), "streams": streams,
-                  "usageBytes": snapshot_usage(after),
-                  "limitHits": counters_delta(counters, cgroup_counters())})
+    run_shell(exec_id, command, timeout, Channel(sys.stdout.fileno()), cancel,
+              reap=lambda killed: reap_orphans())
     os._exit(0)  # the stdin watcher may sit in a read: don't let interpreter shutdown wait for it
+
+
+def json_or_none(line):
+    try:
+        return json.loads(line)
+    except ValueError:
+        return None
 
 
 # --- command line ---------------------------------------------------------------------------------
@@ -604,24 +662,28 @@ def build_parser():
     return parser
 
 
-def main(argv):
-    touch_activity()
-    mark_writer()
+def answer(argv):
+    """Runs one subcommand: (its result, 0), or ({"error": message}, 2) for a refusal or failure.
+    What main() prints, and what the session agent (agent.py) answers to a `call`."""
     try:
         args = build_parser().parse_args(argv)
-        result = args.func(args)
+        return args.func(args), 0
     except Refusal as exc:
-        result, code = {"error": str(exc)}, 2
+        return {"error": str(exc)}, 2
     except OSError as exc:
         message = exc.strerror or str(exc)
         if exc.filename:
             name = os.fsdecode(exc.filename)
             message += f": {show(rel(name) if is_inside(name) else name)}"
-        result, code = {"error": message}, 2
+        return {"error": message}, 2
     except Exception as exc:  # a bug or an unexpected state: still answer in JSON
-        result, code = {"error": f"{type(exc).__name__}: {exc}"}, 2
-    else:
-        code = 0
+        return {"error": f"{type(exc).__name__}: {exc}"}, 2
+
+
+def main(argv):
+    touch_activity()
+    mark_writer()
+    result, code = answer(argv)
     write_all(1, dumps(result).encode(sys.stdout.encoding or "utf-8", sys.stdout.errors or "strict"))
     return code
 

@@ -5,10 +5,11 @@
  * noise; the ratios against baselines measured in the same run are what count.
  */
 import { spawnSync } from 'node:child_process';
+import { AddressInfo, connect, createServer } from 'node:net';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCore, Core, executePythonCode, listSessionFiles, runShellCommand, searchSessionFiles, ToolContext } from '../core';
+import { createCore, Core, executePythonCode, listSessionFiles, readSessionFile, runShellCommand, searchSessionFiles, ToolContext, ToolOutcome, LIMITS } from '../core';
 
 interface Stat {
   n: number;
@@ -99,7 +100,9 @@ async function benchRuntime(opts: BenchOptions, runtime: string): Promise<Record
     const holderId = (await base.manager.session(holder.threadKey).inspect()).Id;
     log('baseline: docker exec python3 -c print(1)');
     const execEmpty = stats(Array.from({ length: n(20, 5) }, () => dockerCli(['exec', holderId, 'python3', '-c', 'print(1)'])));
-    results.baselines = { dockerRunEmpty: runEmpty, dockerRunDataStack: runStack, dockerExecPython: execEmpty };
+    log('baseline: docker exec true');
+    const execTrue = stats(Array.from({ length: n(20, 5) }, () => dockerCli(['exec', holderId, 'true'])));
+    results.baselines = { dockerRunEmpty: runEmpty, dockerRunDataStack: runStack, dockerExecPython: execEmpty, dockerExecTrue: execTrue };
 
     // 1. Warm first result in a new thread (pool hit).
     log('1. warm first result in a new thread (pool)');
@@ -151,6 +154,20 @@ async function benchRuntime(opts: BenchOptions, runtime: string): Promise<Record
     for (let i = 0; i < n(20, 5); i++) shell.push((await timed(() => runShellCommand({ command: 'echo hi' }, holder)))[0]);
     results.shellEcho = stats(shell);
 
+    // 5a. The file tools on small inputs: one request each over the session agent's channel.
+    log('5a. list 100 files, read a 2,000-line file, search 1 MB');
+    await py(holder, 'import os\nos.makedirs("hundred", exist_ok=True)\nfor i in range(100):\n    open(f"hundred/f{i:03d}.txt", "w").write("x")\nopen("lines.txt", "w").write("".join(f"line {i} of the file\\n" for i in range(2000)))\nopen("one-mb.log", "w").write(("INFO nothing to see here in this line\\n" * 28000) + "ERROR needle\\n")');
+    const small = async (name: string, fn: () => Promise<ToolOutcome>) =>
+      stats(await sequential(n(20, 5), () => timed(fn).then(([ms, o]) => {
+        if (o.status !== 'ok') throw new Error(`${name} failed: ${o.text}`);
+        return ms;
+      })));
+    results.smallFiles = {
+      list100: await small('list', () => listSessionFiles({ path: 'hundred' }, holder)),
+      read2000Lines: await small('read', () => readSessionFile({ path: 'lines.txt', lines: LIMITS.maxReadLines }, holder)),
+      search1Mb: await small('search', () => searchSessionFiles({ pattern: 'needle', path: 'one-mb.log' }, holder)),
+    };
+
     // 5b. What differs most between runtimes: a CPU-bound cell, a file-heavy cell (system calls),
     //     and importing the data stack in a fresh interpreter (thousands of file opens).
     log('5b. CPU-bound cell, file-heavy cell, fresh-interpreter import');
@@ -174,8 +191,8 @@ async function benchRuntime(opts: BenchOptions, runtime: string): Promise<Record
     const mb = n(100, 20);
     const blob = Buffer.alloc(mb * 1024 * 1024, 7);
     const session = base.manager.session(holder.threadKey);
-    const [up] = await timed(() => session.upload('bench.bin', blob));
-    const [down, back] = await timed(() => session.download('bench.bin', blob.length + 1));
+    const [up] = await timed(() => session.files.upload('bench.bin', blob));
+    const [down, back] = await timed(() => session.files.download('bench.bin', blob.length + 1));
     if (!back.equals(blob)) throw new Error('download differs from upload');
     results.transfer = { megabytes: mb, uploadMBps: mb / (up / 1000), downloadMBps: mb / (down / 1000), uploadMs: up, downloadMs: down };
 
@@ -196,6 +213,10 @@ async function benchRuntime(opts: BenchOptions, runtime: string): Promise<Record
     })));
     results.listFiles = { files, ...list };
     results.search = { megabytes: textMb, ...search };
+
+    // 7b. The same measures against the engine reached over TCP on loopback (as a shared sandbox host would be).
+    log('7b. shell, list, read and a cell round trip over tcp:// on loopback');
+    results.overTcp = await overTcp(sandbox, n, results);
 
     // 8. 20 concurrent idle sessions: memory per session and trivial latency while they exist.
     const count = n(20, 5);
@@ -259,6 +280,7 @@ async function benchRuntime(opts: BenchOptions, runtime: string): Promise<Record
       coldFirstResultVsDockerRunDataStack: runStack.p50 / r.coldFirstResult.p50,
       trivialVsDockerExecPython: execEmpty.p50 / r.trivialRoundTrip.p50,
       shellEchoVsDockerExecPython: execEmpty.p50 / r.shellEcho.p50,
+      shellEchoVsDockerExecTrue: execTrue.p50 / r.shellEcho.p50,
       environmentWarmFirstResultVsBuiltin: (results.environment as { warmFirstResult: Stat }).warmFirstResult.p50 / r.warmFirstResult.p50,
       trivialWithIdleSessionsVsIdle:
         (results.idleSessions as { trivialRoundTripWhileIdle: Stat; trivialRoundTripBefore: Stat }).trivialRoundTripWhileIdle.p50 /
@@ -269,6 +291,60 @@ async function benchRuntime(opts: BenchOptions, runtime: string): Promise<Record
     await base.manager[Symbol.asyncDispose]();
   }
   return results;
+}
+
+/**
+ * Shell echo, list, read and a trivial cell against the same engine reached through a TCP forwarder
+ * on 127.0.0.1 (every request is a new TCP connection, as to a remote engine without TLS), with
+ * `docker -H tcp://… exec true` as the baseline and the ratio to the local socket's figures.
+ */
+async function overTcp(sandbox: { runtime: string }, n: (full: number, quick: number) => number, local: Record<string, any>): Promise<Record<string, unknown>> {
+  const h = process.env.DOCKER_HOST;
+  const upstream = h ? (h.startsWith('unix://') ? h.slice('unix://'.length) : undefined) : '/var/run/docker.sock';
+  if (!upstream) return { skipped: `DOCKER_HOST is ${h}: the forwarder needs a local unix socket to forward to` };
+  const server = createServer((client) => {
+    const engine = connect(upstream);
+    client.pipe(engine).pipe(client);
+    client.on('error', () => engine.destroy());
+    engine.on('error', () => client.destroy());
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const host = `tcp://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const remote = createCore({ idleStopMinutes: 0, poolSize: 0, sandbox, engine: { host, hostOrigin: 'the bench' } });
+  const thread = `bench-tcp-${process.pid}-${Date.now().toString(36)}`;
+  const ctx: ToolContext = { manager: remote.manager, threadKey: thread, caller: 'cli', host: { resolveRead: async (p) => p, resolveWrite: async (p) => p } };
+  try {
+    const prep = await executePythonCode({ pythonCode: 'import os\nos.makedirs("hundred", exist_ok=True)\nfor i in range(100):\n    open(f"hundred/f{i:03d}.txt", "w").write("x")\nopen("lines.txt", "w").write("".join(f"line {i}\\n" for i in range(2000)))' }, ctx);
+    if (prep.status !== 'ok') throw new Error(`over tcp: ${prep.text}`);
+    const id = (await remote.manager.session(thread).inspect()).Id;
+    const measure = async (fn: () => Promise<ToolOutcome>) =>
+      stats(await sequential(n(20, 5), () => timed(fn).then(([ms, o]) => {
+        if (o.status !== 'ok') throw new Error(`over tcp: ${o.text}`);
+        return ms;
+      })));
+    const r = {
+      engine: host,
+      dockerExecTrue: stats(Array.from({ length: n(20, 5) }, () => dockerCli(['-H', host, 'exec', id, 'true']))),
+      shellEcho: await measure(() => runShellCommand({ command: 'echo hi' }, ctx)),
+      list100: await measure(() => listSessionFiles({ path: 'hundred' }, ctx)),
+      read2000Lines: await measure(() => readSessionFile({ path: 'lines.txt', lines: LIMITS.maxReadLines }, ctx)),
+      trivialRoundTrip: await measure(() => executePythonCode({ pythonCode: 'x = 1' }, ctx)),
+    };
+    return {
+      ...r,
+      vsLocal: {
+        shellEcho: r.shellEcho.p50 / local.shellEcho.p50,
+        list100: r.list100.p50 / local.smallFiles.list100.p50,
+        read2000Lines: r.read2000Lines.p50 / local.smallFiles.read2000Lines.p50,
+        trivialRoundTrip: r.trivialRoundTrip.p50 / local.trivialRoundTrip.p50,
+      },
+      shellEchoVsDockerExecTrue: r.dockerExecTrue.p50 / r.shellEcho.p50,
+    };
+  } finally {
+    await remote.manager.delete(thread).catch(() => undefined);
+    await remote.manager[Symbol.asyncDispose]();
+    server.close();
+  }
 }
 
 async function sequential<T>(times: number, fn: () => Promise<T>): Promise<T[]> {
@@ -306,6 +382,18 @@ function formatComparison(a: Record<string, any>, b: Record<string, any>): strin
   return table.map((row) => '| ' + row.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |').join('\n');
 }
 
+function overTcpRows(t: Record<string, any> | undefined, ms: (v: number) => string, x: (v: number) => string): string[][] {
+  if (!t || t.skipped) return [['over tcp:// on loopback', t?.skipped ?? 'not measured', '', '', '']];
+  const row = (name: string, s: Stat, ratio: number) => [`over tcp: ${name}`, ms(s.p50), ms(s.p95), '', `${x(ratio)} the local socket's`];
+  return [
+    row('shell echo round trip', t.shellEcho, t.vsLocal.shellEcho),
+    row('list 100 files', t.list100, t.vsLocal.list100),
+    row('read a 2,000-line file', t.read2000Lines, t.vsLocal.read2000Lines),
+    row('trivial cell round trip', t.trivialRoundTrip, t.vsLocal.trivialRoundTrip),
+    ['over tcp: baseline docker exec true', ms(t.dockerExecTrue.p50), ms(t.dockerExecTrue.p95), '', `shell echo ${x(t.shellEchoVsDockerExecTrue)} faster`],
+  ];
+}
+
 /** One runtime's table: figure, target, and the ratio against the same-run baseline. */
 function formatRuntime(r: Record<string, any>): string {
   const ms = (v: number) => `${v.toFixed(v < 10 ? 1 : 0)} ms`;
@@ -316,7 +404,10 @@ function formatRuntime(r: Record<string, any>): string {
     ['cold first result (new thread, no pool)', ms(r.coldFirstResult.p50), ms(r.coldFirstResult.p95), '≤ 1.5 s', `${x(r.ratios.coldFirstResultVsDockerRunDataStack)} vs docker run + data stack`],
     ['trivial cell round trip', ms(r.trivialRoundTrip.p50), ms(r.trivialRoundTrip.p95), '≤ 15 ms, ≥ 10×', `${x(r.ratios.trivialVsDockerExecPython)} vs docker exec python3 -c`],
     ['first import pandas+pyplot (fresh session)', ms(r.firstDataStackImportKernelMs.p50), ms(r.firstDataStackImportKernelMs.p95), '≤ 50 ms', ''],
-    ['shell echo round trip', ms(r.shellEcho.p50), ms(r.shellEcho.p95), '', `${x(r.ratios.shellEchoVsDockerExecPython)} vs docker exec python3 -c`],
+    ['shell echo round trip', ms(r.shellEcho.p50), ms(r.shellEcho.p95), '≤ 10 ms, ≥ 8×', `${x(r.ratios.shellEchoVsDockerExecTrue)} vs docker exec true`],
+    ['list 100 files', ms(r.smallFiles.list100.p50), ms(r.smallFiles.list100.p95), '≤ 10 ms', ''],
+    ['read a 2,000-line file', ms(r.smallFiles.read2000Lines.p50), ms(r.smallFiles.read2000Lines.p95), '≤ 10 ms', ''],
+    ['search 1 MB', ms(r.smallFiles.search1Mb.p50), ms(r.smallFiles.search1Mb.p95), '≤ 10 ms', ''],
     ['CPU-bound cell (2M-step Python loop)', ms(r.cpuBound.p50), ms(r.cpuBound.p95), '', ''],
     ['file-heavy cell (2,000 files written, read, removed)', ms(r.fileHeavy.p50), ms(r.fileHeavy.p95), '', ''],
     ['import pandas+pyplot, fresh interpreter', ms(r.freshImport.p50), ms(r.freshImport.p95), '', 'what the warm kernel saves'],
@@ -332,6 +423,8 @@ function formatRuntime(r: Record<string, any>): string {
     ['baseline: docker run --rm python3 -c print(1)', ms(r.baselines.dockerRunEmpty.p50), ms(r.baselines.dockerRunEmpty.p95), '', ''],
     ['baseline: docker run --rm + data-stack imports', ms(r.baselines.dockerRunDataStack.p50), ms(r.baselines.dockerRunDataStack.p95), '', ''],
     ['baseline: docker exec python3 -c print(1)', ms(r.baselines.dockerExecPython.p50), ms(r.baselines.dockerExecPython.p95), '', ''],
+    ['baseline: docker exec true', ms(r.baselines.dockerExecTrue.p50), ms(r.baselines.dockerExecTrue.p95), '', ''],
+    ...overTcpRows(r.overTcp, ms, x),
   ];
   const widths = rows[0].map((_, i) => Math.max(...rows.map((row) => row[i].length)));
   return rows.map((row) => '| ' + row.map((c, i) => c.padEnd(widths[i])).join(' | ') + ' |').join('\n');

@@ -79,7 +79,8 @@ Options
   --memory-mb N, --cpus N   resource limits for a new container (default: 2048, 1.5)
 
 Exit status: 0 ok; 1 the code failed or timed out; 2 bad input; 3 Docker unavailable or an infrastructure fault.
-Note: each CLI call starts a fresh Python kernel; files in /mnt/data persist per thread.`;
+Note: the Python kernel lives in the thread's container: variables persist across CLI calls (and are shared with
+VS Code and the MCP server on the same thread) until the container stops; files in /mnt/data persist per thread.`;
 
 const EXIT = { ok: 0, error: 1, timeout: 1, interrupted: 1, rejected: 2, unavailable: 3 } as const;
 
@@ -97,6 +98,11 @@ async function readStdin(): Promise<string> {
 function printOutcome(o: ToolOutcome, streamedLive: boolean): void {
   if (!streamedLive) {
     if (o.text) process.stdout.write(o.text + '\n');
+    return;
+  }
+  if (!o.execution) {
+    // Nothing ran (bad input, Docker unavailable): nothing was streamed, so say why here.
+    process.stderr.write(o.text + '\n');
     return;
   }
   for (const out of o.outputs) printRich(out);

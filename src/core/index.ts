@@ -95,5 +95,6 @@ export type { SandboxConfig } from './sandbox/spec';
 export { SessionManager } from './session/manager';
 export type { SessionSummary } from './session/manager';
 export { Session } from './session/session';
+export type { ExecutionStart, SessionEvents } from './session/session';
 export { threadHash, sessionNames } from './session/naming';
 export * from './tools';

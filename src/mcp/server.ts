@@ -249,7 +249,7 @@ export function createMcpServer(options: McpServerOptions): CodeInterpreterMcpSe
       const all: { uri: string; name: string; title: string; mimeType: string; size: number; annotations: { lastModified?: string } }[] = [];
       for (const thread of [...threads].filter(threadAllowed)) {
         if (!(await sessionExists(thread))) continue;
-        const listing = await core.manager.session(thread).listFiles('.', LIMITS.maxListEntries);
+        const listing = await core.manager.session(thread).files.list('.', LIMITS.maxListEntries);
         for (const e of listing.entries) {
           if (e.type === 'dir') continue;
           const lastModified = Date.parse(e.mtime);
@@ -293,7 +293,7 @@ export function createMcpServer(options: McpServerOptions): CodeInterpreterMcpSe
       if (!(await sessionExists(thread))) throw new McpError(RESOURCE_NOT_FOUND, `Resource not found: thread "${thread}" has no session.`, { uri });
       let data: Buffer;
       try {
-        data = await core.manager.session(thread).download(path, MAX_RESOURCE_BYTES);
+        data = await core.manager.session(thread).files.download(path, MAX_RESOURCE_BYTES);
       } catch (err) {
         if (err instanceof InputError && /does not exist/.test(err.message)) throw new McpError(RESOURCE_NOT_FOUND, `Resource not found: ${err.explanation}`, { uri });
         throw err;

@@ -186,7 +186,7 @@ export class Commands {
   private async pickFile(arg: Target, title: string): Promise<{ key: string; path: string } | undefined> {
     if (isNode(arg) && arg.kind === 'file') return { key: arg.threadKey, path: arg.entry.path };
     const key = this.key(arg);
-    const files = userFiles((await this.d.model.session(key).listFiles('.', LIMITS.maxViewListEntries)).entries);
+    const files = userFiles((await this.d.model.session(key).files.list('.', LIMITS.maxViewListEntries)).entries);
     if (files.length === 0) {
       void vscode.window.showInformationMessage(vscode.l10n.t('{0} has no files yet.', notificationText(this.d.model.title(key))));
       return undefined;
@@ -238,7 +238,7 @@ export class Commands {
     const del = vscode.l10n.t('Delete');
     const ok = await vscode.window.showWarningMessage(vscode.l10n.t('Delete /mnt/data/{0} from {1}?', file.path, this.d.model.title(file.key)), { modal: true }, del);
     if (ok !== del) return;
-    await this.d.model.session(file.key).removeFile(file.path);
+    await this.d.model.session(file.key).files.remove(file.path);
     this.afterRun(file.key);
   }
 

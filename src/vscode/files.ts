@@ -67,10 +67,10 @@ export class SessionFileSystem implements vscode.FileSystemProvider {
   async stat(uri: vscode.Uri): Promise<vscode.FileStat> {
     const { session, path } = await this.locate(uri);
     if (path === '.') return { type: vscode.FileType.Directory, ctime: 0, mtime: 0, size: 0, permissions: vscode.FilePermission.Readonly };
-    const where = await wrap(uri, () => session.resolve(path));
+    const where = await wrap(uri, () => session.files.resolve(path));
     if (!where.exists) throw vscode.FileSystemError.FileNotFound(uri);
     if (where.type === 'dir') return { type: vscode.FileType.Directory, ctime: 0, mtime: 0, size: 0, permissions: vscode.FilePermission.Readonly };
-    const listing = await wrap(uri, () => session.listFiles(path, 1));
+    const listing = await wrap(uri, () => session.files.list(path, 1));
     const entry = listing.entries.find((e) => e.type === 'file');
     const mtime = entry ? Date.parse(entry.mtime) || 0 : 0;
     return { type: vscode.FileType.File, ctime: mtime, mtime, size: entry?.size ?? 0, permissions: vscode.FilePermission.Readonly };
@@ -78,13 +78,13 @@ export class SessionFileSystem implements vscode.FileSystemProvider {
 
   async readDirectory(uri: vscode.Uri): Promise<[string, vscode.FileType][]> {
     const { session, path } = await this.locate(uri);
-    const entries = await wrap(uri, () => session.listFiles(path));
+    const entries = await wrap(uri, () => session.files.list(path));
     return directChildren(entries.entries, path).map((e) => [posix.basename(e.path), e.type === 'dir' ? vscode.FileType.Directory : vscode.FileType.File]);
   }
 
   async readFile(uri: vscode.Uri): Promise<Uint8Array> {
     const { session, path } = await this.locate(uri);
-    return wrap(uri, () => session.download(path, MAX_OPEN_BYTES));
+    return wrap(uri, () => session.files.download(path, MAX_OPEN_BYTES));
   }
 
   createDirectory(uri: vscode.Uri): never {
@@ -286,7 +286,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
     if (!p) {
       p = this.model
         .session(threadKey)
-        .listFiles('.', LIMITS.maxViewListEntries)
+        .files.list('.', LIMITS.maxViewListEntries)
         .then((r) => r.entries);
       p.catch(() => this.listings.delete(threadKey));
       this.listings.set(threadKey, p);

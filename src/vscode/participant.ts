@@ -169,7 +169,7 @@ async function handle(deps: ParticipantDeps, request: vscode.ChatRequest, contex
 
 async function listFiles(model: SessionsModel, turn: Turn, stream: vscode.ChatResponseStream): Promise<void> {
   stream.progress(vscode.l10n.t('Listing /mnt/data…'));
-  const { entries, truncated } = await model.session(turn.key).listFiles('.', LIMITS.maxChatListEntries);
+  const { entries, truncated } = await model.session(turn.key).files.list('.', LIMITS.maxChatListEntries);
   const files = userFiles(entries);
   if (files.length === 0) {
     stream.markdown(vscode.l10n.t('`/mnt/data` is empty in this thread. Attach a file with `#file` or ask me to create one.'));

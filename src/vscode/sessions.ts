@@ -5,7 +5,7 @@
  * re-lists Docker on demand.
  */
 import * as vscode from 'vscode';
-import { threadHash, type ExecutionRecord, type Logger, type Output, type Session, type SessionManager, type SessionSummary } from '../core';
+import { threadHash, type ExecutionRecord, type ExecutionStart, type Logger, type Output, type Session, type SessionManager, type SessionSummary } from '../core';
 import { defaultThreadKey, describeThreadKey } from './threads';
 
 export interface SessionInfo {
@@ -21,7 +21,7 @@ export interface SessionInfo {
 }
 
 export type SessionEvent =
-  | { type: 'execution-start'; threadKey: string; execution: { id: string; kind: ExecutionRecord['kind']; code: string; started: string } }
+  | { type: 'execution-start'; threadKey: string; execution: ExecutionStart }
   | { type: 'output'; threadKey: string; id: string; output: Output }
   | { type: 'execution-end'; threadKey: string; record: ExecutionRecord }
   | { type: 'busy'; threadKey: string; busy: boolean }
@@ -64,7 +64,7 @@ export class SessionsModel implements vscode.Disposable {
     this.watched.add(s);
     const threadKey = s.threadKey;
     const fire = (e: SessionEvent) => this._onSessionEvent.fire(e);
-    const onStart = (execution: { id: string; kind: ExecutionRecord['kind']; code: string; started: string }) => fire({ type: 'execution-start', threadKey, execution });
+    const onStart = (execution: ExecutionStart) => fire({ type: 'execution-start', threadKey, execution });
     const onOutput = (id: string, output: Output) => fire({ type: 'output', threadKey, id, output });
     const onEnd = (record: ExecutionRecord) => fire({ type: 'execution-end', threadKey, record });
     const onBusy = (busy: boolean) => {
@@ -78,17 +78,9 @@ export class SessionsModel implements vscode.Disposable {
       fire({ type: 'deleted', threadKey });
       void this.refresh();
     };
-    const listeners: Array<[string, (...args: any[]) => void]> = [
-      ['execution-start', onStart],
-      ['output', onOutput],
-      ['execution-end', onEnd],
-      ['busy', onBusy],
-      ['kernel-start', onKernel],
-      ['deleted', onDeleted],
-    ];
-    for (const [event, fn] of listeners) s.on(event, fn);
+    s.on('execution-start', onStart).on('output', onOutput).on('execution-end', onEnd).on('busy', onBusy).on('kernel', onKernel).on('deleted', onDeleted);
     const detach = () => {
-      for (const [event, fn] of listeners) s.off(event, fn);
+      s.off('execution-start', onStart).off('output', onOutput).off('execution-end', onEnd).off('busy', onBusy).off('kernel', onKernel).off('deleted', onDeleted);
     };
     this.detachers.push(detach);
   }

@@ -167,7 +167,7 @@ for i in range(10000):
     const down = await getSessionFile({ path: '-rf' }, ctx);
     assert.equal(down.status, 'ok', down.text);
     assert.equal(down.files[0].size, "content of '-rf' needle\n".length);
-    await session.removeFile('-rf');
+    await session.files.remove('-rf');
     const after = await listSessionFiles({}, ctx);
     const left = (after.data as { entries: Array<{ path: string }> }).entries.map((e) => e.path);
     assert.ok(!left.includes('-rf'));
@@ -217,5 +217,23 @@ for i in range(10000):
       assert.match(next.text, /kept/);
       assert.match(next.text, how === 'kill' ? /stopped and was started again/ : /disappeared .* and was recreated/);
     }
+  });
+
+  it('the session agent killed mid-run: said so, and the next call starts a new agent and kernel', async () => {
+    const ctx = toolContext(c, threadKey('agent-kill'));
+    const session = c.manager.session(ctx.threadKey);
+    await using _s = session;
+    await executePythonCode({ pythonCode: 'x = 1\nopen("kept.txt", "w").write("kept")' }, ctx);
+    const id = (await session.inspect()).Id;
+    const running = executePythonCode({ pythonCode: 'import time\ntime.sleep(30)' }, ctx);
+    await new Promise((r) => setTimeout(r, 1000));
+    // From outside the sandbox's own tools (a shell command could do the same: same user).
+    await c.docker.execOnce(id, ['pkill', '-KILL', '-f', '/opt/sandbox/agent.py']);
+    const o = await running;
+    assert.equal(o.status, 'error', o.text);
+    assert.match(o.text, /session agent stopped during the execution .* Python variables from earlier executions are gone/s);
+    const next = await executePythonCode({ pythonCode: 'print(open("kept.txt").read(), "x" in dir())' }, ctx);
+    assert.equal(next.status, 'ok', next.text);
+    assert.match(next.text, /kept False/);
   });
 });

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Core, executePythonCode, mimeText, OUTPUT_CUTS, Output, runShellCommand, ToolContext } from '../../src/core';
-import { KernelClient } from '../../src/core/kernel/client';
+import { ExecutionCollector, LineDecoder, parseMessage } from '../../src/core/kernel/protocol';
+import { sandboxEnv } from '../../src/core/sandbox/helper';
 import { core, threadKey, toolContext } from '../helpers/env';
 
 /** The kernel's Jupyter semantics and its sandbox rules, through the executePythonCode tool. */
@@ -138,17 +139,28 @@ print("\\n".join(out))`);
     assert.equal((await py('import os\nprint(sorted(k for k in os.environ if k.startswith("SBX_")))')).text.trim(), '[]');
     const sh = await runShellCommand({ command: 'env | grep ^SBX_ | cut -d= -f1' }, ctx);
     assert.equal(sh.text.trim(), 'SBX_RUN_ID', 'only the run marker reaches a shell command');
-    // A second kernel in the same container, started with other cuts than limits.ts's.
+    // A second kernel in the same container (beside the agent's), started with other cuts than limits.ts's.
     const info = await c.manager.session(ctx.threadKey).inspect();
-    const kernel = await KernelClient.start(c.docker, info.Id, undefined, { ...OUTPUT_CUTS, streamHeadBytes: 1000, streamTailBytes: 500, saveStdoutOverBytes: 2000 });
+    const handle = await c.docker.exec(info.Id, ['python3', '/opt/sandbox/kernel.py'], { stdin: true, env: sandboxEnv({ ...OUTPUT_CUTS, streamHeadBytes: 1000, streamTailBytes: 500, saveStdoutOverBytes: 2000 }) });
     try {
-      const r = await kernel.execute('cuts-1', 'print("x" * 2999)', { timeoutMs: 60_000, graceMs: 3_000 });
-      assert.equal(r.status, 'ok');
+      const collector = new ExecutionCollector();
+      await new Promise<void>((resolve, reject) => {
+        handle.exited.then(() => reject(new Error('the kernel exited')), reject);
+        const decoder = new LineDecoder((line) => {
+          const msg = parseMessage(line);
+          if (msg.type === 'ready') handle.stdin!.write(JSON.stringify({ type: 'execute', id: 'cuts-1', code: 'print("x" * 2999)' }) + '\n');
+          else if (collector.accept(msg)) resolve();
+        });
+        handle.stdout.on('data', (chunk: Buffer) => decoder.push(chunk));
+      });
+      const r = collector.result;
+      assert.equal(r.done?.status, 'ok');
       assert.equal(r.gaps.stdout, 3000 - 1000 - 500, 'head 1000 and tail 500 bytes forwarded, the rest skipped');
       assert.equal(r.done?.streams?.stdout?.bytes, 3000);
       assert.match(r.done?.streams?.stdout?.savedTo ?? '', /^\.outputs\/cuts-1\.stdout\.txt$/, 'saved past 2000 bytes, not past limits.ts\'s 4000');
     } finally {
-      await kernel.shutdown();
+      handle.stdin!.end(JSON.stringify({ type: 'shutdown' }) + '\n');
+      await handle.exited;
     }
   });
 

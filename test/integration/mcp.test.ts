@@ -108,6 +108,17 @@ describe('MCP server', () => {
     }
   });
 
+  it('shares the thread\'s kernel with the CLI: a variable set by `code-interpreter exec` is read through MCP, and back', async () => {
+    const cliAudit = tempDir(); // the MCP server's audit log is checked on its own below
+    const set = spawnSync(process.execPath, [CLI, 'exec', '--thread', thread, '--audit-dir', cliAudit, '--code', 'from_cli = 6 * 7'], { encoding: 'utf8', timeout: 240_000 });
+    assert.equal(set.status, 0, set.stdout + set.stderr);
+    const r = ok(await call(a, 'executePythonCode', { pythonCode: 'print("from the cli:", from_cli)\nfrom_mcp = from_cli + 1' }));
+    assert.match(text(r), /from the cli: 42/);
+    const back = spawnSync(process.execPath, [CLI, 'exec', '--thread', thread, '--audit-dir', cliAudit, '--code', 'print("from mcp:", from_mcp)'], { encoding: 'utf8', timeout: 240_000 });
+    assert.equal(back.status, 0, back.stdout + back.stderr);
+    assert.match(back.stdout, /from mcp: 43/);
+  });
+
   it('runs Python: stdout as text, a matplotlib chart as PNG image content, a new file as a resource link', async () => {
     const r = ok(
       await call(a, 'executePythonCode', {

@@ -18,7 +18,14 @@ export class FakeSession extends EventEmitter {
   state = 'running';
   busy = false;
   history: ExecutionRecord[] = [];
-  readonly files = new Map<string, Buffer>();
+  /** The session's /mnt/data: path → bytes. */
+  readonly stored = new Map<string, Buffer>();
+  /** The files layer the adapters use (Session.files). */
+  readonly files = {
+    upload: async (path: string, data: Buffer) => void this.stored.set(path, Buffer.from(data)),
+    download: async (path: string, maxBytes: number) => this.download(path, maxBytes),
+    list: async () => this.listFiles(),
+  };
   readonly ran: { kind: 'python' | 'shell'; code: string; timeoutMs: number; aborted: () => boolean }[] = [];
   /** What the next executions produce besides stdout. */
   chart = false;
@@ -35,7 +42,7 @@ export class FakeSession extends EventEmitter {
     const outputs: Output[] = [{ output_type: 'stream', name: 'stdout', text: `ran ${this.ran.length}\n` }];
     if (this.chart) outputs.push({ output_type: 'display_data', data: { 'image/png': PNG_BASE64, 'text/plain': '<Figure>' }, metadata: {} });
     const files = this.creates ? [{ path: this.creates, size: 3, mtime: '2025-01-01T00:00:00', change: 'created' as const, type: 'text/csv' }] : [];
-    if (this.creates) this.files.set(this.creates, Buffer.from('a,b'));
+    if (this.creates) this.stored.set(this.creates, Buffer.from('a,b'));
     const record: ExecutionRecord = { id: `e${this.ran.length}`, session: this.id, kind, code, started: '2025-01-01T00:00:00Z', durationMs: 5, status: 'ok', outputs, files };
     this.history.push(record);
     return { record, notes: [], streams: {}, gaps: {} };
@@ -49,19 +56,15 @@ export class FakeSession extends EventEmitter {
     return this.execute('shell', code, opts);
   }
 
-  async upload(path: string, data: Buffer): Promise<void> {
-    this.files.set(path, Buffer.from(data));
-  }
-
-  async download(path: string, maxBytes: number): Promise<Buffer> {
-    const data = this.files.get(path);
+  private async download(path: string, maxBytes: number): Promise<Buffer> {
+    const data = this.stored.get(path);
     if (!data) throw new InputError(`'${path}' does not exist in /mnt/data.`);
     if (data.length > maxBytes) throw new InputError(`'${path}' is too large.`);
     return data;
   }
 
-  async listFiles(): Promise<{ entries: { path: string; type: 'file' | 'dir'; size: number; mtime: string }[]; truncated: boolean }> {
-    const entries = [...this.files].map(([path, data]) => ({ path, type: 'file' as const, size: data.length, mtime: '2025-01-01T00:00:00.123456' }));
+  private async listFiles(): Promise<{ entries: { path: string; type: 'file' | 'dir'; size: number; mtime: string }[]; truncated: boolean }> {
+    const entries = [...this.stored].map(([path, data]) => ({ path, type: 'file' as const, size: data.length, mtime: '2025-01-01T00:00:00.123456' }));
     return { entries, truncated: false };
   }
 

@@ -184,7 +184,7 @@ describe('src/vscode/participant.ts', () => {
       const key = (result.metadata as InterpreterMetadata)[THREAD_METADATA_KEY];
       const prompt = sent[0][sent[0].length - 1].content[0] as vscode.LanguageModelTextPart;
       assert.equal(prompt.value, 'summarise\n\n(Attached and uploaded to /mnt/data: data.csv (8 B))');
-      assert.deepEqual([...manager.session(key).files.keys()], ['data.csv']);
+      assert.deepEqual([...manager.session(key).stored.keys()], ['data.csv']);
       assert.ok(out.includes('big.bin is 2.0 KB, over the upload limit (1000 B); it was not uploaded.\n\n'), out.join('|'));
       assert.ok(out.includes('<progress Uploading data.csv to /mnt/data…>'));
       assert.deepEqual(auditLines().map((l) => [l.tool, l.caller, l.status, l.thread]), [['uploadFileToSession', 'vscode:user', 'ok', key], ['uploadFileToSession', 'vscode:user', 'rejected', key]]);
@@ -193,8 +193,8 @@ describe('src/vscode/participant.ts', () => {
     it('lists the user\'s files for /files, without the saved outputs', async () => {
       const { ask, out, manager, sent } = setup(() => [text('unused')]);
       const key = 'chat:participant:files';
-      manager.session(key).files.set('report.pdf', Buffer.alloc(2048));
-      manager.session(key).files.set('.outputs/e1.stdout.txt', Buffer.from('x'));
+      manager.session(key).stored.set('report.pdf', Buffer.alloc(2048));
+      manager.session(key).stored.set('.outputs/e1.stdout.txt', Buffer.from('x'));
       const history = [newTurn<vscode.ChatResponseTurn>(vscode.ChatResponseTurn, [], { metadata: { [THREAD_METADATA_KEY]: key } }, PARTICIPANT_ID)];
       const result = await ask('', { command: 'files', history });
       assert.equal(sent.length, 0);

@@ -192,8 +192,8 @@ describe('src/vscode/tools.ts', () => {
       assert.deepEqual(uploadTooLarge(attached.uploads[1].outcome), { size: 5000, limit: 1000 });
       assert.equal(attached.note, '(Attached and uploaded to /mnt/data: a.csv (3 B), dir_b.txt (1 B))');
       const session = manager.sessions.get('manual:1')!;
-      assert.deepEqual([...session.files.keys()].sort(), ['a.csv', 'dir_b.txt']);
-      assert.equal(session.files.get('a.csv')!.toString(), '1,2', 'the second a.csv is not uploaded over the first');
+      assert.deepEqual([...session.stored.keys()].sort(), ['a.csv', 'dir_b.txt']);
+      assert.equal(session.stored.get('a.csv')!.toString(), '1,2', 'the second a.csv is not uploaded over the first');
       assert.deepEqual(
         auditLines().map((l) => [l.tool, l.caller, l.status, l.filesWritten]),
         [['uploadFileToSession', 'vscode:user', 'ok', ['a.csv']], ['uploadFileToSession', 'vscode:user', 'rejected', []], ['uploadFileToSession', 'vscode:user', 'ok', ['dir_b.txt']]],
@@ -202,7 +202,7 @@ describe('src/vscode/tools.ts', () => {
 
     it('saves a session file where the user chose through the core, audited with where it went', async () => {
       const { service, manager, auditLines } = setup();
-      manager.session('manual:1').files.set('out/r.csv', Buffer.from('x,y'));
+      manager.session('manual:1').stored.set('out/r.csv', Buffer.from('x,y'));
       let written: Buffer | undefined;
       const o = await service.saveAs('manual:1', 'out/r.csv', async (data) => ((written = data), { label: 'r.csv', hostPath: '/ws/r.csv' }), 'vscode:user');
       assert.equal(o.status, 'ok');

@@ -39,6 +39,38 @@ export type ContainerMessage =
 
 export type DoneMessage = Extract<ContainerMessage, { type: 'done' }>;
 
+/** The kernel as the session agent describes it (hello, kernel-state, kernel results). */
+export interface KernelState {
+  state: 'none' | 'starting' | 'ready' | 'exited';
+  /** New for every kernel process the agent starts: a change means the variables are gone. */
+  kernelId?: string | null;
+  pid?: number | null;
+  warmMs?: number | null;
+  seccomp?: boolean | null;
+  /** The container's limit counters when this kernel started (to tell an OOM kill from a crash). */
+  cgroup?: CgroupCounters;
+  exitCode?: number | null;
+  stderrTail?: string;
+}
+
+/** What the session agent sends (docs/kernel-protocol.md, "The session agent"). */
+export type AgentMessage =
+  | Exclude<ContainerMessage, { type: 'started' } | { type: 'done' }>
+  | (DoneMessage & { notStarted?: boolean })
+  /** A shell command started (pid/pgid), or an execution taken by the kernel (kernelId/pid). */
+  | { type: 'started'; id: string; pid?: number; pgid?: number; kernelId?: string }
+  | { type: 'hello'; agentPid: number; kernel: KernelState }
+  | ({ type: 'kernel-state' } & KernelState)
+  | { type: 'result'; id: string; ok: boolean; value?: unknown; error?: string }
+  /** attach.py could not reach the agent. */
+  | { type: 'error'; message: string }
+  /** The kernel died while running this execution. */
+  | { type: 'lost'; id: string; exitCode?: number | null }
+  /** Host-side only: the channel closed before the stream ended. */
+  | { type: 'closed'; id: string }
+  /** Host-side only: the agent refused or could not run the request (a `result` with ok:false for a stream's id). */
+  | { type: 'failed'; id: string; error: string };
+
 /** Splits a byte stream into newline-terminated JSON messages; bounded line length. */
 export class LineDecoder {
   private buffered: Buffer[] = [];

@@ -107,6 +107,8 @@ export type OutputCuts = { readonly [K in keyof typeof OUTPUT_CUTS]: number };
 export const TIMINGS = {
   /** How long a new kernel gets to import the data stack and say it is ready. */
   kernelStartMs: 90_000,
+  /** How long attaching to the container's session agent (starting it if needed) may take. */
+  agentAttachMs: 20_000,
   /** How long a killed kernel's process gets to exit before its connection is dropped. */
   kernelKillWaitMs: 5_000,
   /** How long a kernel asked to shut down gets before it is killed. */
@@ -124,7 +126,7 @@ export const TIMINGS = {
   poolRetryMaxMs: 30_000,
   /** Pool: how long whenReady waits for a warm container by default. */
   poolReadyWaitMs: 120_000,
-  /** Watchdog limit of pooled containers (their kernels' heartbeat keeps them alive meanwhile). */
+  /** Watchdog limit of pooled containers (the pool's open channel to each agent keeps them alive meanwhile). */
   poolWatchdogSeconds: 120,
   /** Watchdog: seconds past the idle stop time before a container whose host is gone stops itself. */
   watchdogGraceSeconds: 300,

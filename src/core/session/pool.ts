@@ -1,4 +1,5 @@
 import { v4 as uuid } from 'uuid';
+import { AgentChannel } from '../kernel/channel';
 import { KernelClient } from '../kernel/client';
 import { Logger } from '../log';
 import { TIMINGS } from '../policy/limits';
@@ -13,7 +14,8 @@ export interface PoolEntry {
   containerId: string;
   name: string;
   volume: string;
-  kernel: KernelClient;
+  /** The channel to its session agent, whose kernel is warm; the claiming session takes it over. */
+  channel: AgentChannel;
   /** The image it was started from: a claim only takes entries of the image sessions use now. */
   image: string;
 }
@@ -27,14 +29,16 @@ export interface PoolDeps {
   runtime: () => Promise<ResolvedRuntime>;
 }
 
+const alive = (e: PoolEntry) => e.channel.open && e.channel.kernel.state === 'ready';
+
 /** The image in use is not known without a build; the pool fills once a session has resolved it. */
 class PoolWaits extends Error {}
 
 /**
  * The warm pool: `size` kernel-ready containers, each with its own volume (labels and mounts are
  * fixed at creation, so a claim renames the container and records the volume in a link volume).
- * Refills in the background; never blocks a request. Idle entries cost no CPU (their kernels wait
- * on stdin).
+ * Refills in the background; never blocks a request. Idle entries cost no CPU (their agents and kernels
+ * wait on their sockets and pipes).
  */
 export class WarmPool implements AsyncDisposable {
   private readonly ready: PoolEntry[] = [];
@@ -57,7 +61,7 @@ export class WarmPool implements AsyncDisposable {
   ) {}
 
   get available(): number {
-    return this.ready.filter((e) => e.kernel.alive).length;
+    return this.ready.filter(alive).length;
   }
 
   /** Top the pool up in the background. */
@@ -71,7 +75,8 @@ export class WarmPool implements AsyncDisposable {
           this.failures = 0;
           if (this.disposed) return void this.track(this.discard(entry));
           this.ready.push(entry);
-          entry.kernel.once('exit', () => this.onEntryExit(entry));
+          entry.channel.once('close', () => this.onEntryExit(entry));
+          entry.channel.on('kernel-state', (k) => k.state === 'exited' && this.onEntryExit(entry));
           for (const w of this.waiters.splice(0)) w();
         },
         (err) => {
@@ -98,7 +103,7 @@ export class WarmPool implements AsyncDisposable {
   take(image: string): PoolEntry | undefined {
     let entry: PoolEntry | undefined;
     while ((entry = this.ready.shift())) {
-      if (entry.kernel.alive && entry.image === image) break;
+      if (alive(entry) && entry.image === image) break;
       // Dead, or started from an image no longer in use (the workspace's environment changed).
       void this.track(this.discard(entry));
     }
@@ -134,8 +139,14 @@ export class WarmPool implements AsyncDisposable {
     );
     try {
       await docker.startContainer(containerId);
-      const kernel = await KernelClient.start(docker, containerId, this.deps.log);
-      return { containerId, name, volume, kernel, image };
+      const channel = await AgentChannel.attach(docker, containerId, this.deps.log);
+      try {
+        await new KernelClient(channel, this.deps.log).start();
+      } catch (err) {
+        channel.close();
+        throw err;
+      }
+      return { containerId, name, volume, channel, image };
     } catch (err) {
       await docker.removeContainer(containerId).catch(() => undefined);
       await docker.removeVolume(volume).catch(() => undefined);
@@ -145,7 +156,7 @@ export class WarmPool implements AsyncDisposable {
 
   /** Remove an unclaimed entry and its volume. */
   async discard(entry: PoolEntry): Promise<void> {
-    await entry.kernel.shutdown().catch(() => undefined);
+    entry.channel.close();
     await this.deps.docker.removeContainer(entry.containerId).catch(() => undefined);
     await this.deps.docker.removeVolume(entry.volume).catch(() => undefined);
   }

@@ -1,23 +1,26 @@
 import { EventEmitter } from 'node:events';
 import { v4 as uuid } from 'uuid';
-import { InfrastructureError, InputError } from '../errors';
-import { KernelClient, KernelRunResult } from '../kernel/client';
-import { CgroupCounters, ContainerMessage, DoneMessage, ExecutionCollector, LineDecoder, parseMessage, StreamInfo } from '../kernel/protocol';
+import { InfrastructureError } from '../errors';
+import { AgentChannel } from '../kernel/channel';
+import { KernelClient, runShellOnChannel } from '../kernel/client';
+import { CgroupCounters, DoneMessage, StreamInfo } from '../kernel/protocol';
+import { ChannelRunResult } from '../kernel/run';
 import { Logger, silentLogger } from '../log';
-import { coalesceStreams, ExecutionKind, ExecutionRecord, ExecutionStatus, Output } from '../notebook/nbformat';
-import { formatBytes } from '../policy/truncate';
-import { LIMITS, TIMINGS } from '../policy/limits';
-import { DATA_DIR } from '../policy/paths';
-import { readSingleFileFromTar, singleFileTar } from '../sandbox/archive';
-import { DockerClient } from '../sandbox/docker';
-import { HELPER, runHelper, sandboxEnv } from '../sandbox/helper';
-import { ImageSource, sameImageRef } from '../sandbox/image';
-import { ResolvedRuntime } from '../sandbox/runtime';
-import { containerSpec, SandboxConfig, SANDBOX_UID } from '../sandbox/spec';
 import { HistoryStore } from '../notebook/history';
-import { LABELS, SessionNames, sessionLabels } from './naming';
+import { coalesceStreams, ExecutionKind, ExecutionRecord, Output } from '../notebook/nbformat';
+import { LIMITS } from '../policy/limits';
+import { DockerClient } from '../sandbox/docker';
+import { ImageSource } from '../sandbox/image';
+import { ResolvedRuntime } from '../sandbox/runtime';
+import { SandboxConfig } from '../sandbox/spec';
+import { SessionFiles } from './files';
+import { SessionNames } from './naming';
 import { WarmPool } from './pool';
-import { FileEntry, PdfInfo, ReadResult, ResolveResult, SearchResult } from './files';
+import { LOST_VARIABLES, Provisioner, SessionState } from './provisioner';
+import { QuotaGuard } from './quota';
+import { LossReports } from './reports';
+
+export type { SessionState } from './provisioner';
 
 export interface SessionDeps {
   docker: DockerClient;
@@ -52,36 +55,44 @@ export interface ExecutionResult {
   exitCode?: number;
 }
 
-export type SessionState = 'unknown' | 'stopped' | 'starting' | 'running';
+export interface ExecutionStart {
+  id: string;
+  kind: ExecutionKind;
+  code: string;
+  started: string;
+}
 
-const containerGone = (what: 'execution' | 'command') =>
-  `The sandbox container stopped during the ${what} (it was killed or removed, or Docker restarted); the next call starts it again.`;
-
-const LOST_VARIABLES = 'Python variables from earlier executions are gone; files in /mnt/data are kept.';
+/** What a Session tells its listeners (the VS Code views, the panel, tests). */
+export interface SessionEvents {
+  'execution-start': [ExecutionStart];
+  output: [id: string, output: Output];
+  'execution-end': [ExecutionRecord];
+  busy: [busy: boolean];
+  /** The kernel became ready or exited (sessions view, status). */
+  kernel: [];
+  deleted: [];
+}
 
 /**
- * One chat thread's sandbox: a container, its /mnt/data volume and a Python kernel. Created lazily
- * on first use; executions are queued one at a time. Disposing a Session deletes it (for tests
- * and throwaway threads); the manager's stop/detach keep it.
+ * One chat thread's sandbox: a container, its /mnt/data volume, and one channel to its session
+ * agent, which owns the Python kernel (so variables outlive this process). Calls are queued one at
+ * a time. Disposing a Session deletes it (tests, throwaway threads); stop/detach keep it.
  */
-export class Session extends EventEmitter implements AsyncDisposable {
-  id: string | undefined;
-  state: SessionState = 'unknown';
+export class Session extends EventEmitter<SessionEvents> implements AsyncDisposable {
   readonly history: ExecutionRecord[] = [];
+  readonly files: SessionFiles;
   lastUsed = Date.now();
-  private containerId?: string;
-  /** The image the container was started from (compared with the image in use on every call). */
-  private containerImage?: string;
-  private ensuring?: Promise<string>;
+  private readonly container: Provisioner;
+  private readonly quota: QuotaGuard;
+  private readonly reports: LossReports;
+  private channel?: AgentChannel;
+  private attaching?: Promise<AgentChannel>;
   private kernel?: KernelClient;
+  /** The kernel whose variables this thread's caller has seen (a different one means they are gone). */
+  private knownKernel?: string;
   private queue: Promise<unknown> = Promise.resolve();
   private running?: AbortController;
   private busyCount = 0;
-  /** Something to tell the caller at the next execution (e.g. the kernel was restarted). */
-  private pendingNote?: string;
-  /** Why this thread runs on another image than its workspace declares (told once per image). */
-  private imageNote?: string;
-  private toldImageNote?: string;
   private readonly log: Logger;
 
   constructor(
@@ -90,6 +101,16 @@ export class Session extends EventEmitter implements AsyncDisposable {
   ) {
     super();
     this.log = deps.log ?? silentLogger;
+    this.container = new Provisioner(names, { ...deps, log: this.log });
+    this.quota = new QuotaGuard(deps.config.diskQuotaMb * 1024 * 1024, () => this.files.usage(), this.log);
+    this.reports = new LossReports(deps.docker, names.container, deps.config);
+    this.files = new SessionFiles({
+      docker: deps.docker,
+      call: (argv) => this.call(argv),
+      container: () => this.ensureContainer(),
+      quota: this.quota,
+      touch: () => this.touch(),
+    });
     try {
       this.history.push(...(deps.history?.load(names.threadHash) ?? []));
     } catch (err) {
@@ -101,9 +122,17 @@ export class Session extends EventEmitter implements AsyncDisposable {
     return this.names.threadKey;
   }
 
+  get id(): string | undefined {
+    return this.container.id;
+  }
+
+  get state(): SessionState {
+    return this.container.state;
+  }
+
   /** The image this session's container was started from (once it was). */
   get image(): string | undefined {
-    return this.containerImage;
+    return this.container.image;
   }
 
   get busy(): boolean {
@@ -132,173 +161,49 @@ export class Session extends EventEmitter implements AsyncDisposable {
     return run;
   }
 
-  /** Where this thread's files live: its own data volume, or a claimed pool volume named by its link volume. */
-  private async findVolume(): Promise<{ volume: string; sessionId?: string; owner?: string } | undefined> {
-    const { docker } = this.deps;
-    const own = await docker.volumeExists(this.names.volume);
-    if (own) return { volume: own.Name, sessionId: own.Labels?.[LABELS.session], owner: own.Labels?.[LABELS.owner] };
-    const link = await docker.volumeExists(this.names.link);
-    const data = link?.Labels?.[LABELS.dataVolume];
-    if (link && data) return { volume: data, sessionId: link.Labels?.[LABELS.session], owner: String(SANDBOX_UID) };
-    return undefined;
-  }
-
-  /** The running container's id, creating and starting the container (and volume) as needed. */
+  /** The running container's id, creating and starting it as needed. */
   ensureContainer(): Promise<string> {
-    // A live kernel means a live container: skip the round trip to Docker on the hot path.
-    // The image is compared too: a rebuilt environment moves the thread on its next call.
-    if (this.kernel?.alive && this.containerId && this.containerImage === this.deps.image.resolved) return Promise.resolve(this.containerId);
-    // Concurrent callers (a file listing while code starts) share one attempt.
-    this.ensuring ??= this.ensureContainerOnce().finally(() => (this.ensuring = undefined));
-    return this.ensuring;
+    // An open channel means a live container: skip the round trip to Docker on the hot path.
+    if (this.channel?.open && this.container.current) return Promise.resolve(this.container.containerId!);
+    return this.container.ensure();
   }
 
-  private async ensureContainerOnce(): Promise<string> {
-    const { docker } = this.deps;
-    const image = await this.deps.image.ensure();
-    this.deps.pool?.fill(); // a pool that waited for the image in use can fill now
-    let existing = await docker.inspectContainer(this.names.container);
-    if (existing && !sameImageRef(existing.Config?.Image, image)) {
-      // The workspace's environment was (re)built or changed: same volume, new image.
-      this.log.info(`session ${this.names.container}: image changed (${existing.Config?.Image} → ${image}), recreating the container on the same volume`);
-      if (existing.State?.Running || this.containerId) {
-        this.pendingNote = `The sandbox environment changed, so this thread moved to the image ${image}; ${LOST_VARIABLES}`;
-      }
-      await this.kernel?.shutdown().catch(() => undefined);
-      this.kernel = undefined;
-      await docker.removeContainer(existing.Id);
-      existing = undefined;
-      this.containerId = undefined;
-    }
-    const note = this.deps.image.note();
-    if (note && note !== this.toldImageNote) this.imageNote = this.toldImageNote = note;
-    this.containerImage = image;
-    if (existing?.State?.Running) {
-      this.id ??= existing.Config?.Labels?.[LABELS.session] ?? (await this.findVolume())?.sessionId;
-      if (this.containerId !== existing.Id) {
-        // Found a container this object did not start (another process, or before a restart).
-        if (this.containerId) this.pendingNote = `The session's container was replaced; ${LOST_VARIABLES}`;
-        this.containerId = existing.Id;
-      }
-      this.state = 'running';
-      return existing.Id;
-    }
-    this.state = 'starting';
-    if (existing) {
-      this.log.info(`session ${this.names.container}: starting the stopped container`);
-      await docker.startContainer(existing.Id);
-      this.id ??= existing.Config?.Labels?.[LABELS.session] ?? (await this.findVolume())?.sessionId;
-      this.pendingNote = `The session had been stopped and was started again; ${LOST_VARIABLES}`;
-      this.containerId = existing.Id;
-      this.state = 'running';
-      return existing.Id;
-    } else if (this.containerId) {
-      this.pendingNote = `The session's container had disappeared (removed or crashed) and was recreated; ${LOST_VARIABLES}`;
-    }
-    const found = await this.findVolume();
-    if (!found && !this.containerId) {
-      const claimed = await this.claimFromPool();
-      if (claimed) return claimed;
-    }
-    this.id ??= found?.sessionId ?? uuid();
-    const volume = found?.volume ?? this.names.volume;
-    const runtime = await this.deps.runtime();
-    if (!found) await docker.createVolume(volume, sessionLabels(this.names, this.id, 'data'));
-    else if (found.owner !== String(SANDBOX_UID)) await this.migrateOwner(volume, image, runtime);
-    const spec = containerSpec({
-      name: this.names.container,
-      image,
-      volume,
-      labels: { ...sessionLabels(this.names, this.id, 'session'), [LABELS.runtime]: runtime.name },
-      config: this.deps.config,
-      runtime,
-      watchdogSeconds: this.deps.watchdogSeconds,
-    });
-    let id: string;
-    try {
-      id = await docker.createContainer(spec);
-    } catch (err) {
-      // Another process may have created it a moment ago (Docker reserves the name first).
-      let raced = await docker.inspectContainer(this.names.container);
-      for (let i = 0; !raced && i < 20; i++) {
-        await new Promise((r) => setTimeout(r, 100));
-        raced = await docker.inspectContainer(this.names.container);
-      }
-      if (!raced) throw err;
-      id = raced.Id;
-    }
-    await docker.startContainer(id);
-    this.containerId = id;
-    this.state = 'running';
-    return id;
-  }
-
-  /**
-   * A volume from before the sandbox user became uid 65532 holds files of uid 1000: hand them to the
-   * new user once, in a throwaway container that may only change owners (no network, read-only root).
-   */
-  private async migrateOwner(volume: string, image: string, runtime: ResolvedRuntime): Promise<void> {
-    const uid = String(SANDBOX_UID);
-    const script = `owner=$(stat -c %u ${DATA_DIR}); if [ "$owner" != ${uid} ]; then chown -R ${uid}:${uid} ${DATA_DIR} && echo "migrated from $owner"; fi`;
-    const r = await this.deps.docker.runOnce(image, ['sh', '-c', script], { [LABELS.role]: 'migrate' }, {
-      user: '0:0',
-      capAdd: ['CHOWN', 'DAC_OVERRIDE', 'DAC_READ_SEARCH', 'FOWNER'],
-      volume: { name: volume, target: DATA_DIR },
-      runtime: runtime.request,
-    });
-    const said = r.stdout.toString('utf8').trim();
-    if (r.exitCode !== 0) {
-      throw new InfrastructureError(
-        `The files of this thread (volume ${volume}) could not be handed to the sandbox user ${uid}: ${r.stderr.toString('utf8').trim().slice(-300)}`,
-        `Run: docker run --rm -v ${volume}:/mnt/data --user 0 ${image} chown -R ${uid}:${uid} /mnt/data — or delete the session if its files are not needed.`,
-      );
-    }
-    if (said) this.log.info(`session ${this.names.container}: volume ${volume} ${said} to uid ${uid}`);
-  }
-
-  /** Take a warm container for a brand-new thread: rename it, and record its volume in a link volume. */
-  private async claimFromPool(): Promise<string | undefined> {
-    const entry = this.deps.pool?.take(this.containerImage ?? '');
-    if (!entry) return undefined;
-    const { docker } = this.deps;
-    try {
-      await docker.renameContainer(entry.containerId, this.names.container);
-    } catch (err) {
-      this.log.warn(`warm pool: claim failed (${(err as Error).message}); starting a container instead`);
-      void this.deps.pool?.discard(entry);
-      return undefined;
-    }
-    this.id = uuid();
-    await docker.createVolume(this.names.link, { ...sessionLabels(this.names, this.id, 'link'), [LABELS.dataVolume]: entry.volume });
-    this.containerId = entry.containerId;
-    this.attachKernel(entry.kernel);
-    this.state = 'running';
-    this.log.info(`session ${this.names.container}: claimed warm container ${entry.name}`);
-    return entry.containerId;
-  }
-
-  private attachKernel(kernel: KernelClient): void {
-    kernel.on('exit', () => this.emit('kernel-exit'));
-    this.kernel = kernel;
-    this.emit('kernel-start');
-  }
-
-  private async ensureKernel(): Promise<KernelClient> {
+  /** The channel to the container's session agent, attaching (and starting the agent) as needed. */
+  private async ensureChannel(): Promise<AgentChannel> {
     const containerId = await this.ensureContainer();
-    if (this.kernel?.alive && this.containerId === containerId) return this.kernel;
-    const hadKernel = !!this.kernel;
-    this.kernel = undefined;
-    const kernel = await KernelClient.start(this.deps.docker, containerId, this.log);
-    this.attachKernel(kernel);
-    if (hadKernel && !this.pendingNote) this.pendingNote = `The Python kernel was restarted; ${LOST_VARIABLES}`;
-    return kernel;
+    if (this.channel?.open && this.channelOf === containerId) return this.channel;
+    this.attaching ??= this.attach(containerId).finally(() => (this.attaching = undefined));
+    return this.attaching;
   }
 
-  private takeNote(notes: string[]): void {
-    if (this.pendingNote) notes.push(this.pendingNote);
-    if (this.imageNote) notes.push(this.imageNote);
-    this.pendingNote = undefined;
-    this.imageNote = undefined;
+  private channelOf?: string;
+
+  private async attach(containerId: string): Promise<AgentChannel> {
+    this.channel?.close();
+    const adopted = this.container.adopted;
+    this.container.adopted = undefined;
+    const channel = adopted?.open ? adopted : await AgentChannel.attach(this.deps.docker, containerId, this.log);
+    channel.on('kernel-state', () => this.emit('kernel'));
+    channel.on('close', () => this.emit('kernel'));
+    this.channel = channel;
+    this.channelOf = containerId;
+    this.kernel = new KernelClient(channel, this.log);
+    // A kernel already running in the container (another host, an earlier CLI call) keeps its variables.
+    if (channel.kernel.state === 'ready') this.knownKernel ??= channel.kernel.kernelId ?? undefined;
+    this.emit('kernel');
+    return channel;
+  }
+
+  /** A one-shot helper call over the channel. */
+  private async call<T>(argv: string[]): Promise<T> {
+    const channel = await this.ensureChannel();
+    this.touch();
+    return channel.request<T>({ type: 'call', argv });
+  }
+
+  /** Bytes in /mnt/data (all files, saved outputs included). */
+  usage(): Promise<{ bytes: number; files: number }> {
+    return this.files.usage();
   }
 
   /** Interrupt whatever runs now (Python or shell). */
@@ -314,24 +219,25 @@ export class Session extends EventEmitter implements AsyncDisposable {
     return controller;
   }
 
-  /** Run Python in the session's kernel. */
-  runPython(code: string, opts: RunOptions, kind: ExecutionKind = 'python'): Promise<ExecutionResult> {
+  /** The part every call shares: the queue, the start event, live outputs, the quota watch, the record. */
+  private runCall(kind: ExecutionKind, code: string, opts: RunOptions, run: (channel: AgentChannel, id: string, o: RunOptions) => Promise<ChannelRunResult>, explain: (r: ChannelRunResult, notes: string[]) => Promise<void>): Promise<ExecutionResult> {
     return this.exclusive(async () => {
-      const notes: string[] = [];
-      const kernel = await this.ensureKernel();
-      this.takeNote(notes);
+      const channel = await this.ensureChannel();
+      const notes = this.container.takeNotes();
       const id = uuid();
       const started = new Date().toISOString();
       this.emit('execution-start', { id, kind, code, started });
       const controller = this.linkSignal(opts.signal);
-      const stopWatching = this.watchQuota(this.containerId!, controller, () => kernel.abandon());
+      const stopWatching = this.quota.watch(
+        () => controller.abort(),
+        () => void this.closeIfStopped(channel),
+      );
+      let r: ChannelRunResult;
       let stoppedByQuota: boolean;
-      let r: KernelRunResult;
       try {
-        r = await kernel.execute(id, code, {
+        r = await run(channel, id, {
           timeoutMs: opts.timeoutMs,
           signal: controller.signal,
-          graceMs: LIMITS.interruptGraceMs,
           onOutput: (o) => {
             opts.onOutput?.(o);
             this.emit('output', id, o);
@@ -341,104 +247,70 @@ export class Session extends EventEmitter implements AsyncDisposable {
         this.running = undefined;
         stoppedByQuota = stopWatching();
       }
-      if (r.kernelLost) {
-        this.kernel = undefined;
-        notes.push(`${await this.explainKernelLoss(kernel, r.status)} ${LOST_VARIABLES}`);
-        this.pendingNote = undefined;
-      }
-      return this.conclude({ id, kind, code, started, durationMs: r.durationMs, status: r.status, outputs: r.outputs, done: r.done, gaps: r.gaps, notes, stoppedByQuota, checkQuota: !r.kernelLost });
+      await explain(r, notes);
+      return this.conclude({ id, kind, code, started, r, notes, stoppedByQuota });
     });
+  }
+
+  /** Under gVisor an exec's stream may stay open when its container dies: drop the channel then. */
+  private async closeIfStopped(channel: AgentChannel): Promise<void> {
+    const info = await this.deps.docker.inspectContainer(this.names.container).catch(() => undefined);
+    if (!info?.State?.Running) {
+      this.log.warn(`session ${this.names.container}: the container stopped during the call; ending it`);
+      channel.close();
+    }
+  }
+
+  /** Run Python in the session's kernel (started, or found running, in the container). */
+  runPython(code: string, opts: RunOptions, kind: ExecutionKind = 'python'): Promise<ExecutionResult> {
+    let atStart: CgroupCounters | undefined;
+    return this.runCall(
+      kind,
+      code,
+      opts,
+      async (_channel, id, o) => {
+        const kernel = this.kernel!;
+        const state = await kernel.start();
+        atStart = state.cgroup;
+        const r = await kernel.execute(id, code, { ...o, graceMs: LIMITS.interruptGraceMs });
+        return r;
+      },
+      async (r, notes) => {
+        const ran = r.started?.kernelId;
+        if (ran && this.knownKernel && ran !== this.knownKernel && !notes.some((n) => n.endsWith(LOST_VARIABLES))) {
+          notes.push(`The Python kernel was restarted; ${LOST_VARIABLES}`);
+        }
+        if (ran) this.knownKernel = ran;
+        if (r.ended === 'done' || r.notStarted) return;
+        if (r.ended === 'failed') return void notes.push(`The code could not be run: ${r.error}`);
+        const stopped = r.ended === 'stuck' && (r.status === 'timeout' || r.status === 'interrupted') ? r.status : undefined;
+        notes.push(`${await this.reports.kernelLoss({ stopped, channelClosed: r.ended === 'closed' }, atStart)} ${LOST_VARIABLES}`);
+        this.knownKernel = undefined;
+      },
+    );
   }
 
   /** Run a shell command in /mnt/data; its whole process tree is killed when it ends or times out. */
   runShell(command: string, opts: RunOptions): Promise<ExecutionResult> {
-    return this.exclusive(async () => {
-      const notes: string[] = [];
-      const containerId = await this.ensureContainer();
-      const id = uuid();
-      const started = new Date().toISOString();
-      const t0 = Date.now();
-      this.emit('execution-start', { id, kind: 'shell', code: command, started });
-      const controller = this.linkSignal(opts.signal);
-      const collector = new ExecutionCollector((o) => {
-        opts.onOutput?.(o);
-        this.emit('output', id, o);
-      });
-      let pgid = 0;
-      let cancelled = false;
-      let hardKilled = false;
-      let abandon = () => {};
-      const stopWatching = this.watchQuota(containerId, controller, () => abandon());
-      let stoppedByQuota: boolean;
-      try {
-        const handle = await this.deps.docker.exec(containerId, [...HELPER, 'shell'], { stdin: true, env: sandboxEnv() });
-        abandon = () => handle.close();
-        const decoder = new LineDecoder((line) => {
-          let msg: ContainerMessage;
-          try {
-            msg = parseMessage(line);
-          } catch {
-            return;
-          }
-          if (msg.type === 'started') pgid = msg.pgid;
-          else collector.accept(msg);
-        });
-        handle.stdout.on('data', (c: Buffer) => decoder.push(c));
-        handle.stderr.on('data', (c: Buffer) => this.log.debug(`shell helper: ${c.toString('utf8').trimEnd()}`));
-        handle.stdin!.write(JSON.stringify({ id, command, timeoutSeconds: opts.timeoutMs / 1000 }) + '\n');
-        const onAbort = () => {
-          cancelled = true;
-          handle.stdin?.write(JSON.stringify({ type: 'cancel' }) + '\n');
-        };
-        controller.signal.addEventListener('abort', onAbort, { once: true });
-        // The helper enforces the timeout itself; this is the backstop if it cannot.
-        const backstop = setTimeout(() => {
-          hardKilled = true;
-          const target = pgid ? [`-${pgid}`] : [];
-          void this.deps.docker.execOnce(containerId, ['kill', '-KILL', '--', ...target]).catch(() => undefined);
-          handle.stdin?.end();
-        }, opts.timeoutMs + TIMINGS.shellTimeoutSlackMs);
-        await handle.exited;
-        clearTimeout(backstop);
-        controller.signal.removeEventListener('abort', onAbort);
-      } finally {
-        this.running = undefined;
-        stoppedByQuota = stopWatching();
-      }
-      const done = collector.result.done;
-      let status: ExecutionRecord['status'] = done ? (done.status === 'timeout' ? 'timeout' : done.status) : hardKilled ? 'timeout' : 'killed';
-      if (cancelled && status !== 'ok') status = 'interrupted';
-      if (!done) {
-        notes.push((await this.aliveCounters()) ? 'The shell command was ended without a result (its process tree was killed).' : await this.whyContainerStopped('command'));
-      }
-      return this.conclude({
-        id,
-        kind: 'shell',
-        code: command,
-        started,
-        durationMs: done?.durationMs ?? Date.now() - t0,
-        status,
-        outputs: collector.result.outputs,
-        done,
-        gaps: collector.result.gaps,
-        notes,
-        stoppedByQuota,
-        checkQuota: !!done,
-      });
-    });
+    return this.runCall(
+      'shell',
+      command,
+      opts,
+      (channel, id, o) => runShellOnChannel(channel, this.deps.docker, this.container.containerId!, id, command, o),
+      async (r, notes) => {
+        if (r.ended === 'done') return;
+        if (r.ended === 'failed') return void notes.push(`The shell command could not be run: ${r.error}`);
+        notes.push((await this.reports.aliveCounters()) ? 'The shell command was ended without a result (its process tree was killed).' : await this.reports.whyContainerStopped('command'));
+      },
+    );
   }
 
   /** The end of every execution: limit notes, the quota check, the record kept in history. */
-  private async conclude(e: Omit<ExecutionRecord, 'session' | 'files'> & {
-    done?: DoneMessage;
-    gaps: ExecutionResult['gaps'];
-    notes: string[];
-    stoppedByQuota: boolean;
-    checkQuota: boolean;
-  }): Promise<ExecutionResult> {
-    const notes = [...e.notes, ...this.limitNotes(e.done?.limitHits)];
-    let status = e.status;
-    const quota = e.checkQuota ? await this.quotaProblem(e.done?.usageBytes, e.stoppedByQuota) : undefined;
+  private async conclude(e: ExecutionStart & { r: ChannelRunResult; notes: string[]; stoppedByQuota: boolean }): Promise<ExecutionResult> {
+    const done: DoneMessage | undefined = e.r.done;
+    const notes = [...e.notes, ...this.reports.limitNotes(done?.limitHits)];
+    let status = e.r.status;
+    const quota = done ? await this.quota.problem(done.usageBytes, e.stoppedByQuota) : undefined;
     if (quota) {
       notes.push(quota);
       status = 'error';
@@ -449,125 +321,13 @@ export class Session extends EventEmitter implements AsyncDisposable {
       kind: e.kind,
       code: e.code,
       started: e.started,
-      durationMs: e.durationMs,
+      durationMs: e.r.durationMs,
       status,
-      outputs: coalesceStreams(e.outputs),
-      files: e.done?.files ?? [],
+      outputs: coalesceStreams(e.r.outputs),
+      files: done?.files ?? [],
     };
     this.remember(record);
-    return { record, notes, streams: e.done?.streams ?? {}, gaps: e.gaps, exitCode: e.done?.exitCode };
-  }
-
-  /** Bytes in /mnt/data (all files, saved outputs included). */
-  async usage(): Promise<{ bytes: number; files: number }> {
-    return this.helper(['usage']);
-  }
-
-  private async cgroupCounters(containerId: string): Promise<CgroupCounters | undefined> {
-    try {
-      return await runHelper<CgroupCounters>(this.deps.docker, containerId, ['cgroup']);
-    } catch {
-      return undefined; // the container is gone: the caller says so instead
-    }
-  }
-
-  /**
-   * While a call runs, check /mnt/data's size every few seconds; past the quota, stop the call.
-   * Returns a function that stops watching and says whether the quota stopped the call.
-   */
-  /**
-   * While a call runs: stop it when /mnt/data grows past the quota, and notice a container that
-   * stopped under it (`onGone`) — under gVisor an exec's stream may stay open when its container dies.
-   */
-  private watchQuota(containerId: string, controller: AbortController, onGone: () => void): () => boolean {
-    let exceeded = false;
-    let polling = false;
-    const quota = this.deps.config.diskQuotaMb * 1024 * 1024;
-    const timer = setInterval(() => {
-      if (polling) return;
-      polling = true;
-      runHelper<{ bytes: number }>(this.deps.docker, containerId, ['usage'])
-        .then((u) => {
-          if (u.bytes > quota && !exceeded) {
-            exceeded = true;
-            this.log.warn(`session ${this.names.container}: /mnt/data holds ${u.bytes} bytes, over the quota; stopping the call`);
-            controller.abort();
-          }
-        })
-        .catch(async () => {
-          const info = await this.deps.docker.inspectContainer(containerId).catch(() => undefined);
-          if (!info?.State?.Running) {
-            this.log.warn(`session ${this.names.container}: the container stopped during the call; ending it`);
-            onGone();
-          }
-        })
-        .finally(() => (polling = false));
-    }, LIMITS.quotaPollMs);
-    return () => {
-      clearInterval(timer);
-      return exceeded;
-    };
-  }
-
-  /** What the call must say about the quota after it ended (undefined: within the quota). */
-  private async quotaProblem(usageBytes: number | null | undefined, stoppedByQuota: boolean): Promise<string | undefined> {
-    const quota = this.deps.config.diskQuotaMb * 1024 * 1024;
-    let used = usageBytes ?? undefined;
-    if (used === undefined || used > quota || stoppedByQuota) used = (await this.usage().catch(() => undefined))?.bytes ?? used;
-    if (used === undefined || (used <= quota && !stoppedByQuota)) return undefined;
-    return (
-      `Disk quota exceeded: the session's files in /mnt/data use ${formatBytes(used)} of the ${formatBytes(quota)} quota, so the call ${stoppedByQuota ? 'was stopped' : 'failed'}. ` +
-      'Files already saved were kept; free space by deleting files you no longer need (e.g. runShellCommand `rm -r big_folder` or `du -sh * | sort -h` to find them), then try again.'
-    );
-  }
-
-  private limitNotes(hits: CgroupCounters | undefined): string[] {
-    const notes: string[] = [];
-    if (hits?.pidsMaxHits) notes.push(`The process limit (${this.deps.config.pidsLimit} processes per session) was reached: starting more processes failed.`);
-    if (hits?.oomKills) notes.push(`A process was killed: out of memory (limit ${this.deps.config.memoryMb} MB).`);
-    return notes;
-  }
-
-  /**
-   * After a call was cut short: the container's limit counters if it still runs, undefined if it
-   * stopped or went away. Throws Docker's own error (with the fix) when Docker is unreachable.
-   */
-  private async aliveCounters(): Promise<CgroupCounters | undefined> {
-    await this.deps.docker.ping();
-    const c = await this.deps.docker.inspectContainer(this.names.container).catch(() => undefined);
-    if (!c?.State?.Running) return undefined;
-    // Docker may still call a container that is being killed "running"; a failing exec tells.
-    return this.cgroupCounters(c.Id);
-  }
-
-  /**
-   * The container stopped during a call: out of memory (under gVisor the kernel's OOM killer stops the
-   * whole sandbox, not one process), or killed, removed, or Docker restarted.
-   */
-  private async whyContainerStopped(what: 'execution' | 'command'): Promise<string> {
-    let info = await this.deps.docker.inspectContainer(this.names.container).catch(() => undefined);
-    if (info && !info.State?.Running && !info.State?.OOMKilled) {
-      // The engine may record the OOM kill a moment after the container stopped.
-      await new Promise((r) => setTimeout(r, 500));
-      info = await this.deps.docker.inspectContainer(this.names.container).catch(() => undefined);
-    }
-    if (info?.State?.OOMKilled) {
-      return `The sandbox ran out of memory (limit ${this.deps.config.memoryMb} MB) during the ${what}, and its container was stopped (the whole sandbox, as under gVisor); the next call starts it again. Work with smaller pieces of data (e.g. read CSVs in chunks, select columns) or raise the memory setting.`;
-    }
-    return containerGone(what);
-  }
-
-  /** Why the kernel died, in words: out of memory, the container went away, or a crash. */
-  private async explainKernelLoss(kernel: KernelClient, status: ExecutionStatus): Promise<string> {
-    if (status === 'timeout' || status === 'interrupted') {
-      return `The code did not stop within ${LIMITS.interruptGraceMs / 1000} s of the ${status === 'timeout' ? 'timeout' : 'interrupt'}, so the Python kernel was killed and will be restarted.`;
-    }
-    const counters = await this.aliveCounters();
-    if (!counters) return this.whyContainerStopped('execution');
-    if ((counters.oomKills ?? 0) > (kernel.cgroupAtStart.oomKills ?? 0)) {
-      return `The Python kernel ran out of memory (limit ${this.deps.config.memoryMb} MB) and was killed. Work with smaller pieces of data (e.g. read CSVs in chunks, select columns) or raise the memory setting.`;
-    }
-    return 'The Python kernel died during the execution (it crashed or was killed).';
+    return { record, notes, streams: done?.streams ?? {}, gaps: e.r.gaps, exitCode: done?.exitCode };
   }
 
   private remember(record: ExecutionRecord): void {
@@ -581,85 +341,12 @@ export class Session extends EventEmitter implements AsyncDisposable {
     this.emit('execution-end', record);
   }
 
-  private async helper<T>(args: string[]): Promise<T> {
-    const containerId = await this.ensureContainer();
-    this.touch();
-    return runHelper<T>(this.deps.docker, containerId, args);
-  }
-
-  listFiles(path = '.', max: number = LIMITS.maxListEntries): Promise<{ entries: FileEntry[]; truncated: boolean }> {
-    return this.helper(['list', '--max', String(max), '--', path]);
-  }
-
-  readFile(path: string, offset: number, lines: number): Promise<ReadResult> {
-    return this.helper(['read', '--offset', String(offset), '--lines', String(lines), '--', path]);
-  }
-
-  search(pattern: string, opts: { path?: string; glob?: string; max: number }): Promise<SearchResult> {
-    const args = ['search', '--max', String(opts.max)];
-    if (opts.path) args.push(`--path=${opts.path}`);
-    if (opts.glob) args.push(`--glob=${opts.glob}`);
-    return this.helper([...args, '--', pattern]);
-  }
-
-  resolve(path: string): Promise<ResolveResult> {
-    return this.helper(['resolve', '--', path]);
-  }
-
-  removeFile(path: string): Promise<unknown> {
-    return this.helper(['rm', '--', path]);
-  }
-
-  copyFile(src: string, dst: string): Promise<unknown> {
-    return this.helper(['copy', '--', src, dst]);
-  }
-
-  pdfInfo(path: string): Promise<PdfInfo> {
-    return this.helper(['pdfinfo', '--', path]);
-  }
-
-  /** Write bytes to a path in /mnt/data through Docker's archive API (never through a host path). */
-  async upload(path: string, data: Buffer): Promise<void> {
-    const [where, usage] = await Promise.all([this.resolve(path), this.usage()]);
-    if (where.exists && where.type !== 'file') {
-      throw new InputError(`'${path}' exists and is a ${where.type}, not a file.`, 'Choose another destination name.');
-    }
-    const quota = this.deps.config.diskQuotaMb * 1024 * 1024;
-    const used = usage.bytes;
-    if (used + data.length > quota) {
-      throw new InputError(
-        `Uploading ${formatBytes(data.length)} would exceed the session's disk quota: /mnt/data already uses ${formatBytes(used)} of ${formatBytes(quota)}.`,
-        'Delete files you no longer need in the session first, or raise the quota setting.',
-      );
-    }
-    const containerId = await this.ensureContainer();
-    await this.deps.docker.putArchive(containerId, DATA_DIR, singleFileTar(path, data));
-    this.touch();
-  }
-
-  /** Read a session file's bytes through Docker's archive API. */
-  async download(path: string, maxBytes: number): Promise<Buffer> {
-    const containerId = await this.ensureContainer();
-    const direct = `${DATA_DIR}/${path}`;
-    // Fetch the plain path while the helper resolves it; the bytes are used only if the resolved
-    // path is that very file inside /mnt/data (no symlink on the way), else they are dropped.
-    const speculative = this.deps.docker.getArchive(containerId, direct).then((tar) => readSingleFileFromTar(tar, path, maxBytes));
-    speculative.catch(() => undefined);
-    const where = await this.resolve(path);
-    if (!where.exists) throw new InputError(`'${path}' does not exist in ${DATA_DIR}.`, 'Use listSessionFiles to see what is there.');
-    if (where.type !== 'file') throw new InputError(`'${path}' is a ${where.type}, not a file.`);
-    if (where.real === direct) return speculative;
-    const tar = await this.deps.docker.getArchive(containerId, where.real);
-    return readSingleFileFromTar(tar, path, maxBytes);
-  }
-
   /** Restart the Python kernel (variables are lost, files kept). */
   restartKernel(): Promise<void> {
     return this.exclusive(async () => {
-      await this.kernel?.shutdown();
-      this.kernel = undefined;
-      await this.ensureKernel();
-      this.pendingNote = undefined;
+      await this.ensureChannel();
+      const state = await this.kernel!.restart();
+      this.knownKernel = state.kernelId ?? undefined;
     });
   }
 
@@ -667,34 +354,31 @@ export class Session extends EventEmitter implements AsyncDisposable {
   async stop(): Promise<void> {
     this.interrupt();
     await this.exclusive(async () => {
-      await this.kernel?.shutdown().catch(() => undefined);
-      const c = await this.deps.docker.inspectContainer(this.names.container);
-      if (c) await this.deps.docker.stopContainer(c.Id, 2);
-      this.state = 'stopped';
+      this.dropChannel();
+      await this.container.stop();
     });
   }
 
   /** Remove the container and the volume: the session's files are gone. */
   async delete(): Promise<void> {
     this.interrupt();
-    await this.kernel?.kill().catch(() => undefined);
-    this.kernel = undefined;
-    const found = await this.findVolume();
-    await this.deps.docker.removeContainer(this.names.container);
-    if (found) await this.deps.docker.removeVolume(found.volume);
-    await this.deps.docker.removeVolume(this.names.volume);
-    await this.deps.docker.removeVolume(this.names.link);
+    this.dropChannel();
+    await this.container.remove();
     this.deps.history?.remove(this.names.threadHash);
     this.history.length = 0;
-    this.containerId = undefined;
-    this.state = 'stopped';
     this.emit('deleted');
   }
 
-  /** Close the connection to the kernel without stopping the container. */
+  /** Close this process's connection; the container, its kernel and its variables stay. */
   async detach(): Promise<void> {
-    await this.kernel?.shutdown().catch(() => undefined);
+    this.dropChannel();
+  }
+
+  private dropChannel(): void {
+    this.channel?.close();
+    this.channel = undefined;
     this.kernel = undefined;
+    this.knownKernel = undefined;
   }
 
   /** The container as Docker reports it (for tests and diagnostics). */
@@ -705,15 +389,15 @@ export class Session extends EventEmitter implements AsyncDisposable {
   }
 
   get kernelPid(): number | undefined {
-    return this.kernel?.alive ? this.kernel.pid : undefined;
+    return this.kernel?.ready ? (this.kernel.state.pid ?? undefined) : undefined;
   }
 
   get kernelInfo(): { seccomp?: boolean; warmMs?: number } | undefined {
-    return this.kernel ? { seccomp: this.kernel.seccomp, warmMs: this.kernel.warmMs } : undefined;
+    const s = this.kernel?.state;
+    return s && s.state !== 'none' ? { seccomp: s.seccomp ?? undefined, warmMs: s.warmMs ?? undefined } : undefined;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.delete();
   }
 }
-

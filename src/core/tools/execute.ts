@@ -62,7 +62,7 @@ export function generatePdfReport(input: GeneratePdfInput, ctx: ToolContext): Pr
     if (result.record.status !== 'ok') {
       return { ...described, text: `The PDF was not generated: the code did not finish successfully.\n${described.text}` };
     }
-    const where = await session.resolve(expected);
+    const where = await session.files.resolve(expected);
     if (!where.exists) {
       return {
         ...described,
@@ -70,12 +70,12 @@ export function generatePdfReport(input: GeneratePdfInput, ctx: ToolContext): Pr
         text: `The code ran, but it did not create '${expected}' in /mnt/data. Save the PDF to that path (e.g. canvas.Canvas('${expected}')) and try again.\n${described.text}`,
       };
     }
-    const info = await session.pdfInfo(expected);
+    const info = await session.files.pdfInfo(expected);
     if (!info.isPdf) {
       return { ...described, status: 'error', text: `'${expected}' exists but is not a valid PDF (it does not start with %PDF- or cannot be opened). Check the code that writes it.\n${described.text}` };
     }
-    if (saveAs !== expected) await session.copyFile(expected, saveAs);
-    const listing = await session.listFiles(saveAs, 1);
+    if (saveAs !== expected) await session.files.copy(expected, saveAs);
+    const listing = await session.files.list(saveAs, 1);
     const size = listing.entries.find((e) => e.type === 'file')?.size ?? 0;
     const images = info.previewPng ? [{ mimeType: 'image/png' as const, data: info.previewPng, path: saveAs }] : [];
     const summary = `PDF report saved as ${saveAs} (${info.pages} page${info.pages === 1 ? '' : 's'}, ${formatBytes(size)}).${images.length ? ' A preview of page 1 is attached.' : ''}`;

@@ -43,7 +43,7 @@ export function readSessionFile(input: ReadFileInput, ctx: ToolContext): Promise
     const path = validateSessionPath(input?.path);
     const offset = validateInteger(input?.offset, 'offset', 0, Number.MAX_SAFE_INTEGER, 0);
     const lines = validateInteger(input?.lines, 'lines', 1, LIMITS.maxReadLines, LIMITS.defaultReadLines);
-    const r = await session.readFile(path, offset, lines);
+    const r = await session.files.read(path, offset, lines);
     const first = r.offset + 1;
     const last = r.offset + r.lines.length;
     const of = r.totalLines !== null ? ` of ${r.totalLines.toLocaleString('en-US')}` : '';
@@ -59,7 +59,7 @@ export function searchSessionFiles(input: SearchInput, ctx: ToolContext): Promis
     const pattern = validateString(input?.pattern, 'pattern', { maxChars: LIMITS.maxPatternChars })!;
     const path = input?.path ? validateSessionPath(input.path, { allowRoot: true }) : undefined;
     const glob = validateString(input?.glob, 'glob', { optional: true, maxChars: LIMITS.maxGlobChars });
-    const r = await session.search(pattern, { path, glob, max: LIMITS.maxSearchMatches });
+    const r = await session.files.search(pattern, { path, glob, max: LIMITS.maxSearchMatches });
     const lines = r.matches.map((m) => `${m.path}:${m.line}: ${truncateMiddle(m.text.replace(/\r?\n$/, ''), LIMITS.maxMatchLineChars)}`);
     const head = r.matches.length === 0 ? `No matches for /${pattern}/.` : `${r.matches.length} match${r.matches.length === 1 ? '' : 'es'}${r.truncated ? ` (stopped at the limit of ${LIMITS.maxSearchMatches}; narrow the pattern, path or glob)` : ''}:`;
     return outcome('searchSessionFiles', 'ok', [head, ...lines].join('\n'), { data: r });
@@ -69,7 +69,7 @@ export function searchSessionFiles(input: SearchInput, ctx: ToolContext): Promis
 export function listSessionFiles(input: ListInput, ctx: ToolContext): Promise<ToolOutcome> {
   return runTool('listSessionFiles', ctx, undefined, async (session) => {
     const path = validateSessionPath(input?.path, { allowRoot: true });
-    const r = await session.listFiles(path, LIMITS.maxListEntries);
+    const r = await session.files.list(path, LIMITS.maxListEntries);
     const files = r.entries.filter((e) => e.type !== 'dir');
     const shown = r.entries.slice(0, LIMITS.maxListEntriesShown).map((e) => (e.type === 'dir' ? `${e.path}/` : `${e.path}\t${formatBytes(e.size)}\t${mimeFromName(e.path)}\t${e.mtime}`));
     const total = files.reduce((n, e) => n + e.size, 0);
@@ -131,7 +131,7 @@ interface FetchedFile {
 async function fetchFile(session: Session, rawPath: unknown, ctx: ToolContext): Promise<FetchedFile> {
   const path = validateSessionPath(rawPath);
   const type = mimeFromName(path);
-  const data = await session.download(path, ctx.maxUploadBytes ?? LIMITS.defaultMaxUploadBytes);
+  const data = await session.files.download(path, ctx.maxUploadBytes ?? LIMITS.defaultMaxUploadBytes);
   const images = (type === 'image/png' || type === 'image/jpeg') && data.length <= MAX_IMAGE_BYTES ? [{ mimeType: type, data: data.toString('base64'), path } as const] : [];
   return { path, type, data, entry: { path, size: data.length, type }, images };
 }
@@ -231,7 +231,7 @@ async function store(session: Session, destination: string, source: UploadSource
   if (source.size !== undefined && source.size > limit) return tooLarge(source.size);
   const data = await source.read();
   if (data.byteLength > limit) return tooLarge(data.byteLength);
-  await session.upload(destination, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
+  await session.files.upload(destination, Buffer.from(data.buffer, data.byteOffset, data.byteLength));
   return outcome('uploadFileToSession', 'ok', `Uploaded ${from} to /mnt/data/${destination} (${formatBytes(data.byteLength)}).`, {
     files: [{ path: destination, size: data.byteLength, type: mimeFromName(destination), change: 'uploaded' }],
   });

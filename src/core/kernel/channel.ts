@@ -1,0 +1,198 @@
+import { EventEmitter } from 'node:events';
+import { InfrastructureError, InputError } from '../errors';
+import { Logger, silentLogger } from '../log';
+import { OUTPUT_CUTS, OutputCuts, TIMINGS } from '../policy/limits';
+import { DockerClient, ExecHandle } from '../sandbox/docker';
+import { sandboxEnv } from '../sandbox/helper';
+import { AgentMessage, KernelState, LineDecoder } from './protocol';
+
+export const ATTACH_COMMAND = ['python3', '-I', '/opt/sandbox/attach.py'];
+
+/** A request whose answer is one `result` message. */
+export type AgentRequest = { type: 'call'; argv: string[] } | { type: 'kernel'; action: 'start' | 'restart' | 'kill' | 'status' };
+
+/** A request answered by a stream of messages ending in `done` (or `lost`). */
+export type AgentStreamRequest = { type: 'shell'; command: string; timeoutSeconds: number } | { type: 'execute'; code: string };
+
+interface ChannelEvents {
+  close: [];
+  'kernel-state': [KernelState];
+}
+
+/**
+ * One attached stream to the container's session agent (docs/kernel-protocol.md, "The session
+ * agent"): helper calls, shell commands and Python executions are multiplexed on it by id. It is
+ * opened once per session and host process; the agent, and the kernel it owns, outlive it.
+ */
+export class AgentChannel extends EventEmitter<ChannelEvents> {
+  private readonly pending = new Map<string, { resolve: (v: unknown) => void; reject: (e: Error) => void; what: string }>();
+  private readonly streams = new Map<string, (msg: AgentMessage) => void>();
+  private closedFlag = false;
+  private next = 0;
+  private readonly stderrTail: string[] = [];
+  /** The kernel as the agent last described it. */
+  kernel: KernelState = { state: 'none' };
+  agentPid = 0;
+
+  private constructor(
+    private readonly handle: ExecHandle,
+    private readonly log: Logger,
+  ) {
+    super();
+    const decoder = new LineDecoder((line) => this.onLine(line));
+    handle.stdout.on('data', (chunk: Buffer) => {
+      try {
+        decoder.push(chunk);
+      } catch (err) {
+        this.log.error(`session agent protocol error: ${(err as Error).message}; closing the channel`);
+        this.close();
+      }
+    });
+    handle.stderr.on('data', (chunk: Buffer) => {
+      this.stderrTail.push(chunk.toString('utf8'));
+      if (this.stderrTail.length > 20) this.stderrTail.shift();
+    });
+    void handle.exited.then(() => this.onClosed());
+  }
+
+  /** Attach to the container's agent (starting it if needed); resolves on its hello. */
+  static async attach(docker: DockerClient, containerId: string, log: Logger = silentLogger, cuts: OutputCuts = OUTPUT_CUTS): Promise<AgentChannel> {
+    const handle = await docker.exec(containerId, ATTACH_COMMAND, { stdin: true, env: sandboxEnv(cuts) });
+    const channel = new AgentChannel(handle, log);
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        channel.close();
+        reject(new InfrastructureError(`The sandbox's session agent did not answer within ${TIMINGS.agentAttachMs / 1000} s.`, 'Restart the session; if it happens again, rebuild the sandbox image.'));
+      }, TIMINGS.agentAttachMs);
+      const onHello = () => {
+        clearTimeout(timer);
+        channel.off('close', onClose);
+        resolve();
+      };
+      const onClose = () => {
+        clearTimeout(timer);
+        channel.hello = undefined;
+        reject(
+          new InfrastructureError(
+            `Could not reach the sandbox's session agent: ${channel.failure ?? (channel.stderrTail.join('').trim().slice(-1000) || 'the connection closed')}`,
+            'Try again; if it keeps failing, restart the session or rebuild the sandbox image (code-interpreter image build).',
+          ),
+        );
+      };
+      channel.hello = onHello;
+      channel.once('close', onClose);
+    });
+    return channel;
+  }
+
+  private hello?: () => void;
+  private failure?: string;
+
+  get open(): boolean {
+    return !this.closedFlag;
+  }
+
+  private onLine(line: string): void {
+    let msg: AgentMessage;
+    try {
+      msg = JSON.parse(line) as AgentMessage;
+    } catch {
+      this.log.warn(`session agent sent a line that is not JSON: ${line.slice(0, 200)}`);
+      return;
+    }
+    switch (msg.type) {
+      case 'hello':
+        this.agentPid = msg.agentPid;
+        this.kernel = msg.kernel;
+        this.hello?.();
+        this.hello = undefined;
+        return;
+      case 'error':
+        this.failure = msg.message;
+        return;
+      case 'kernel-state': {
+        const { type: _type, ...state } = msg;
+        this.kernel = state;
+        this.emit('kernel-state', state);
+        return;
+      }
+      case 'result': {
+        const p = this.pending.get(msg.id);
+        const route = this.streams.get(msg.id);
+        if (!p && route && !msg.ok) {
+          this.streams.delete(msg.id);
+          route({ type: 'failed', id: msg.id, error: msg.error ?? 'the sandbox could not run it' });
+        }
+        if (!p) return;
+        this.pending.delete(msg.id);
+        if (msg.ok) p.resolve(msg.value);
+        else p.reject(new InputError(msg.error ?? `${p.what} failed`));
+        return;
+      }
+      default: {
+        const route = 'id' in msg ? this.streams.get(msg.id) : undefined;
+        if (!route) return;
+        if (msg.type === 'done' || msg.type === 'lost') this.streams.delete(msg.id);
+        route(msg);
+      }
+    }
+  }
+
+  private send(message: object): boolean {
+    if (this.closedFlag || !this.handle.stdin) return false;
+    this.handle.stdin.write(JSON.stringify(message) + '\n');
+    return true;
+  }
+
+  private newId(prefix: string): string {
+    return `${prefix}${++this.next}`;
+  }
+
+  private gone(what: string): InfrastructureError {
+    return new InfrastructureError(`The connection to the sandbox was lost during the call (${what}): the container stopped, or Docker went away.`, 'Try again; the next call starts the session afresh.');
+  }
+
+  /** A one-answer request: the value, an InputError (refusal) or an InfrastructureError (channel lost). */
+  request<T>(req: AgentRequest): Promise<T> {
+    const what = req.type === 'call' ? req.argv[0] : `kernel ${req.action}`;
+    if (this.closedFlag) return Promise.reject(this.gone(what));
+    const id = this.newId(req.type === 'call' ? 'c' : 'k');
+    return new Promise<T>((resolve, reject) => {
+      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, what });
+      this.send({ ...req, id });
+    });
+  }
+
+  /** Start a shell command or an execution; every message about it goes to onMessage until done/lost/closed. */
+  start(id: string, req: AgentStreamRequest, onMessage: (msg: AgentMessage) => void): void {
+    if (this.closedFlag) {
+      onMessage({ type: 'closed', id });
+      return;
+    }
+    this.streams.set(id, onMessage);
+    this.send({ ...req, id });
+  }
+
+  /** Interrupt an execution (queued: it never starts) or cancel a shell command. */
+  stop(id: string, kind: 'interrupt' | 'cancel'): void {
+    this.send({ type: kind, id });
+  }
+
+  /** Drop the connection: the agent, its kernel and the variables stay in the container. */
+  close(): void {
+    if (this.closedFlag) return;
+    this.handle.stdin?.end();
+    this.handle.close();
+    this.onClosed();
+  }
+
+  private onClosed(): void {
+    if (this.closedFlag) return;
+    this.closedFlag = true;
+    for (const [id, p] of this.pending) p.reject(this.gone(p.what || id));
+    this.pending.clear();
+    for (const [id, route] of this.streams) route({ type: 'closed', id });
+    this.streams.clear();
+    this.emit('close');
+  }
+}

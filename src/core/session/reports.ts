@@ -1,0 +1,81 @@
+import { CgroupCounters } from '../kernel/protocol';
+import { LIMITS } from '../policy/limits';
+import { DockerClient } from '../sandbox/docker';
+import { runHelper } from '../sandbox/helper';
+import { SandboxConfig } from '../sandbox/spec';
+
+export type CallKind = 'execution' | 'command';
+
+const containerGone = (what: CallKind) =>
+  `The sandbox container stopped during the ${what} (it was killed or removed, or Docker restarted); the next call starts it again.`;
+
+const SMALLER_PIECES = 'Work with smaller pieces of data (e.g. read CSVs in chunks, select columns) or raise the memory setting.';
+
+/**
+ * What to tell the caller when a call hit a limit or the sandbox went away under it: read from
+ * the engine and the container's counters, never guessed from the host's side alone.
+ */
+export class LossReports {
+  constructor(
+    private readonly docker: DockerClient,
+    private readonly container: string,
+    private readonly config: SandboxConfig,
+  ) {}
+
+  limitNotes(hits: CgroupCounters | undefined): string[] {
+    const notes: string[] = [];
+    if (hits?.pidsMaxHits) notes.push(`The process limit (${this.config.pidsLimit} processes per session) was reached: starting more processes failed.`);
+    if (hits?.oomKills) notes.push(`A process was killed: out of memory (limit ${this.config.memoryMb} MB).`);
+    return notes;
+  }
+
+  /**
+   * After a call was cut short: the container's limit counters if it still runs, undefined if it
+   * stopped or went away. Throws Docker's own error (with the fix) when Docker is unreachable.
+   */
+  async aliveCounters(): Promise<CgroupCounters | undefined> {
+    await this.docker.ping();
+    const c = await this.docker.inspectContainer(this.container).catch(() => undefined);
+    if (!c?.State?.Running) return undefined;
+    // Docker may still call a container that is being killed "running"; a failing exec tells.
+    try {
+      return await runHelper<CgroupCounters>(this.docker, c.Id, ['cgroup']);
+    } catch {
+      return undefined;
+    }
+  }
+
+  /**
+   * The container stopped during a call: out of memory (under gVisor without the guard the OOM
+   * killer may stop the whole sandbox), or killed, removed, or Docker restarted.
+   */
+  async whyContainerStopped(what: CallKind): Promise<string> {
+    let info = await this.docker.inspectContainer(this.container).catch(() => undefined);
+    if (info && !info.State?.Running && !info.State?.OOMKilled) {
+      // The engine may record the OOM kill a moment after the container stopped.
+      await new Promise((r) => setTimeout(r, 500));
+      info = await this.docker.inspectContainer(this.container).catch(() => undefined);
+    }
+    if (info?.State?.OOMKilled) {
+      return `The sandbox ran out of memory (limit ${this.config.memoryMb} MB) during the ${what}, and its container was stopped (the whole sandbox, as under gVisor); the next call starts it again. ${SMALLER_PIECES}`;
+    }
+    return containerGone(what);
+  }
+
+  /**
+   * Why the kernel died, in words: stuck past the interrupt, out of memory, the container or the
+   * session agent went away, or a crash. `atStart`: the counters when that kernel started.
+   */
+  async kernelLoss(how: { stopped?: 'timeout' | 'interrupted'; channelClosed: boolean }, atStart: CgroupCounters | undefined): Promise<string> {
+    if (how.stopped) {
+      return `The code did not stop within ${LIMITS.interruptGraceMs / 1000} s of the ${how.stopped === 'timeout' ? 'timeout' : 'interrupt'}, so the Python kernel was killed and will be restarted.`;
+    }
+    const counters = await this.aliveCounters();
+    if (!counters) return this.whyContainerStopped('execution');
+    if ((counters.oomKills ?? 0) > (atStart?.oomKills ?? 0)) {
+      return `The Python kernel ran out of memory (limit ${this.config.memoryMb} MB) and was killed. ${SMALLER_PIECES}`;
+    }
+    if (how.channelClosed) return "The sandbox's session agent stopped during the execution (it was killed), and the Python kernel with it.";
+    return 'The Python kernel died during the execution (it crashed or was killed).';
+  }
+}
