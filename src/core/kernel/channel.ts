@@ -155,11 +155,14 @@ export class AgentChannel extends EventEmitter<ChannelEvents> {
   /** A one-answer request: the value, an InputError (refusal) or an InfrastructureError (channel lost). */
   request<T>(req: AgentRequest): Promise<T> {
     const what = req.type === 'call' ? req.argv[0] : `kernel ${req.action}`;
+    return this.ask<T>(this.newId(req.type === 'call' ? 'c' : 'k'), req, what);
+  }
+
+  private ask<T>(id: string, message: object, what: string): Promise<T> {
     if (this.closedFlag) return Promise.reject(this.gone(what));
-    const id = this.newId(req.type === 'call' ? 'c' : 'k');
     return new Promise<T>((resolve, reject) => {
       this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject, what });
-      this.send({ ...req, id });
+      this.send({ ...message, id });
     });
   }
 

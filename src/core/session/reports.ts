@@ -1,3 +1,4 @@
+import { InfrastructureError } from '../errors';
 import { CgroupCounters } from '../kernel/protocol';
 import { LIMITS } from '../policy/limits';
 import { DockerClient } from '../sandbox/docker';
@@ -43,6 +44,19 @@ export class LossReports {
     } catch {
       return undefined;
     }
+  }
+
+  /**
+   * The channel to the container's agent broke during a call (`what`), or could not be opened:
+   * Docker's own error when the engine is unreachable, else whether the container is still running
+   * and the error that says which of the two stopped.
+   */
+  async callLost(what: string): Promise<{ running: boolean; error: Error }> {
+    await this.docker.ping();
+    const c = await this.docker.inspectContainer(this.container).catch(() => undefined);
+    const running = !!c?.State?.Running;
+    const where = running ? "The sandbox's session agent stopped" : 'The sandbox container stopped';
+    return { running, error: new InfrastructureError(`${where} during the call (${what}).`, 'Try again; the next call starts it again.') };
   }
 
   /**

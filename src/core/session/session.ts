@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { v4 as uuid } from 'uuid';
-import { InfrastructureError } from '../errors';
+import { InfrastructureError, InputError } from '../errors';
 import { AgentChannel } from '../kernel/channel';
 import { KernelClient, runShellOnChannel } from '../kernel/client';
 import { CgroupCounters, DoneMessage, StreamInfo } from '../kernel/protocol';
@@ -195,10 +195,26 @@ export class Session extends EventEmitter<SessionEvents> implements AsyncDisposa
   }
 
   /** A one-shot helper call over the channel. */
-  private async call<T>(argv: string[]): Promise<T> {
-    const channel = await this.ensureChannel();
-    this.touch();
-    return channel.request<T>({ type: 'call', argv });
+  private call<T>(argv: string[]): Promise<T> {
+    return this.overChannel(argv[0], (channel) => channel.request<T>({ type: 'call', argv }));
+  }
+
+  /**
+   * Use the channel (attached as needed); when it breaks under the call, say what stopped: Docker,
+   * the container or its agent. A refusal from the sandbox passes through as it is.
+   */
+  private async overChannel<T>(what: string, use: (channel: AgentChannel) => Promise<T>): Promise<T> {
+    let channel: AgentChannel | undefined;
+    try {
+      channel = await this.ensureChannel();
+      this.touch();
+      return await use(channel);
+    } catch (err) {
+      if (channel?.open || err instanceof InputError) throw err;
+      const lost = await this.reports.callLost(what);
+      // Not attached while the container runs: the attach itself failed, and its error says why.
+      throw !channel && lost.running ? err : lost.error;
+    }
   }
 
   /** Bytes in /mnt/data (all files, saved outputs included). */
@@ -222,7 +238,7 @@ export class Session extends EventEmitter<SessionEvents> implements AsyncDisposa
   /** The part every call shares: the queue, the start event, live outputs, the quota watch, the record. */
   private runCall(kind: ExecutionKind, code: string, opts: RunOptions, run: (channel: AgentChannel, id: string, o: RunOptions) => Promise<ChannelRunResult>, explain: (r: ChannelRunResult, notes: string[]) => Promise<void>): Promise<ExecutionResult> {
     return this.exclusive(async () => {
-      const channel = await this.ensureChannel();
+      const channel = await this.overChannel(kind === 'shell' ? 'command' : 'execution', async (c) => c);
       const notes = this.container.takeNotes();
       const id = uuid();
       const started = new Date().toISOString();
@@ -270,7 +286,7 @@ export class Session extends EventEmitter<SessionEvents> implements AsyncDisposa
       opts,
       async (_channel, id, o) => {
         const kernel = this.kernel!;
-        const state = await kernel.start();
+        const state = await this.overChannel('execution', () => kernel.start());
         atStart = state.cgroup;
         const r = await kernel.execute(id, code, { ...o, graceMs: LIMITS.interruptGraceMs });
         return r;
