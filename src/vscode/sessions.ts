@@ -51,16 +51,20 @@ export class SessionsModel implements vscode.Disposable {
     private readonly log: Logger,
   ) {
     this.activeKey = memento.get<string>(ACTIVE_KEY) ?? defaultThreadKey();
+    // Every session of this process is watched, however it was created (a tool call, a command).
+    const onAdded = (s: Session) => this.watch(s);
+    manager.on('session-added', onAdded);
+    this.detachers.push(() => manager.off('session-added', onAdded));
+    for (const s of manager.active) this.watch(s);
   }
 
-  /** The thread's Session, watched for events (use this instead of manager.session). */
+  /** The thread's Session. */
   session(threadKey: string): Session {
-    const s = this.manager.session(threadKey);
-    if (!this.watched.has(s)) this.watch(s);
-    return s;
+    return this.manager.session(threadKey);
   }
 
   private watch(s: Session): void {
+    if (this.watched.has(s)) return;
     this.watched.add(s);
     const threadKey = s.threadKey;
     const fire = (e: SessionEvent) => this._onSessionEvent.fire(e);

@@ -73,13 +73,16 @@ export class FakeSession extends EventEmitter {
   }
 }
 
-export class FakeManager {
+export class FakeManager extends EventEmitter {
   readonly sessions = new Map<string, FakeSession>();
   readonly log = silentLogger;
 
   session(threadKey: string): FakeSession {
     let s = this.sessions.get(threadKey);
-    if (!s) this.sessions.set(threadKey, (s = new FakeSession(threadKey)));
+    if (!s) {
+      this.sessions.set(threadKey, (s = new FakeSession(threadKey)));
+      this.emit('session-added', s);
+    }
     return s;
   }
 

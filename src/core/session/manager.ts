@@ -1,3 +1,4 @@
+import { EventEmitter } from 'node:events';
 import { Logger, silentLogger } from '../log';
 import { HistoryStore } from '../notebook/history';
 import { CONTAINER_DEFAULTS, LIMITS, TIMINGS } from '../policy/limits';
@@ -45,7 +46,13 @@ export interface SessionSummary {
  * Thread key → Session. Sessions start lazily on first use, stop after an idle time, and are found
  * again from Docker's labels and names after the process restarts.
  */
-export class SessionManager implements AsyncDisposable {
+/** What a SessionManager tells its listeners: a thread's Session came into this process, or left it (deleted). */
+export interface ManagerEvents {
+  'session-added': [Session];
+  'session-removed': [threadKey: string];
+}
+
+export class SessionManager extends EventEmitter<ManagerEvents> implements AsyncDisposable {
   private readonly sessions = new Map<string, Session>();
   private readonly idleTimers = new Map<string, NodeJS.Timeout>();
   readonly config: SandboxConfig;
@@ -61,6 +68,7 @@ export class SessionManager implements AsyncDisposable {
   private resolvedRuntime?: Promise<ResolvedRuntime>;
 
   constructor(options: SessionManagerOptions) {
+    super();
     this.docker = options.docker;
     this.image = options.image;
     this.config = { ...DEFAULT_SANDBOX_CONFIG, ...options.config };
@@ -118,6 +126,7 @@ export class SessionManager implements AsyncDisposable {
       this.startPool();
       s.on('deleted', () => this.forget(threadKey));
       this.sessions.set(threadKey, s);
+      this.emit('session-added', s);
     }
     return s;
   }
@@ -142,7 +151,7 @@ export class SessionManager implements AsyncDisposable {
   private forget(threadKey: string): void {
     clearTimeout(this.idleTimers.get(threadKey));
     this.idleTimers.delete(threadKey);
-    this.sessions.delete(threadKey);
+    if (this.sessions.delete(threadKey)) this.emit('session-removed', threadKey);
   }
 
   /** Every session Docker knows about (containers and volumes carrying our labels). */

@@ -1,5 +1,6 @@
 import { InfrastructureError } from '../errors';
 import { CgroupCounters } from '../kernel/protocol';
+import { ChannelRunResult } from '../kernel/run';
 import { LIMITS } from '../policy/limits';
 import { DockerClient } from '../sandbox/docker';
 import { runHelper } from '../sandbox/helper';
@@ -76,11 +77,26 @@ export class LossReports {
     return containerGone(what);
   }
 
+  /** What to say about a Python run that did not end with the kernel's own `done` (nothing when it did). */
+  async pythonEnd(r: ChannelRunResult, atStart: CgroupCounters | undefined): Promise<{ text: string; kernelLost: boolean } | undefined> {
+    if (r.ended === 'done' || r.notStarted) return undefined;
+    if (r.ended === 'failed') return { text: `The code could not be run: ${r.error}`, kernelLost: false };
+    const stopped = r.ended === 'stuck' && (r.status === 'timeout' || r.status === 'interrupted') ? r.status : undefined;
+    return { text: await this.kernelLoss({ stopped, channelClosed: r.ended === 'closed' }, atStart), kernelLost: true };
+  }
+
+  /** What to say about a shell command that did not end with its `done` (nothing when it did). */
+  async shellEnd(r: ChannelRunResult): Promise<string | undefined> {
+    if (r.ended === 'done') return undefined;
+    if (r.ended === 'failed') return `The shell command could not be run: ${r.error}`;
+    return (await this.aliveCounters()) ? 'The shell command was ended without a result (its process tree was killed).' : this.whyContainerStopped('command');
+  }
+
   /**
    * Why the kernel died, in words: stuck past the interrupt, out of memory, the container or the
    * session agent went away, or a crash. `atStart`: the counters when that kernel started.
    */
-  async kernelLoss(how: { stopped?: 'timeout' | 'interrupted'; channelClosed: boolean }, atStart: CgroupCounters | undefined): Promise<string> {
+  private async kernelLoss(how: { stopped?: 'timeout' | 'interrupted'; channelClosed: boolean }, atStart: CgroupCounters | undefined): Promise<string> {
     if (how.stopped) {
       return `The code did not stop within ${LIMITS.interruptGraceMs / 1000} s of the ${how.stopped === 'timeout' ? 'timeout' : 'interrupt'}, so the Python kernel was killed and will be restarted.`;
     }

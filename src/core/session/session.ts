@@ -3,75 +3,21 @@ import { v4 as uuid } from 'uuid';
 import { InfrastructureError, InputError } from '../errors';
 import { AgentChannel } from '../kernel/channel';
 import { KernelClient, runShellOnChannel } from '../kernel/client';
-import { CgroupCounters, DoneMessage, StreamInfo } from '../kernel/protocol';
+import { CgroupCounters, DoneMessage } from '../kernel/protocol';
 import { ChannelRunResult } from '../kernel/run';
 import { Logger, silentLogger } from '../log';
-import { HistoryStore } from '../notebook/history';
-import { coalesceStreams, ExecutionKind, ExecutionRecord, Output } from '../notebook/nbformat';
+import { coalesceStreams, ExecutionKind, ExecutionRecord } from '../notebook/nbformat';
 import { LIMITS } from '../policy/limits';
-import { DockerClient } from '../sandbox/docker';
-import { ImageSource } from '../sandbox/image';
-import { ResolvedRuntime } from '../sandbox/runtime';
-import { SandboxConfig } from '../sandbox/spec';
 import { SessionFiles } from './files';
 import { SessionNames } from './naming';
-import { WarmPool } from './pool';
 import { LOST_VARIABLES, Provisioner, SessionState } from './provisioner';
 import { QuotaGuard } from './quota';
+import { ThreadRecords } from './records';
 import { LossReports } from './reports';
 
 export type { SessionState } from './provisioner';
-
-export interface SessionDeps {
-  docker: DockerClient;
-  image: ImageSource;
-  config: SandboxConfig;
-  log?: Logger;
-  /** Called whenever the session is used (the manager's idle clock). */
-  onActivity?: (session: Session) => void;
-  /** Where a new thread gets a warm container from, when there is one. */
-  pool?: WarmPool;
-  /** The in-container watchdog's idle limit (stops a container whose host went away). */
-  watchdogSeconds: number;
-  /** Keeps the thread's executions across processes (optional). */
-  history?: HistoryStore;
-  /** The runtime containers run under (`auto` resolved once per engine). */
-  runtime: () => Promise<ResolvedRuntime>;
-}
-
-export interface RunOptions {
-  timeoutMs: number;
-  signal?: AbortSignal;
-  onOutput?: (output: Output) => void;
-}
-
-/** An execution and what the caller should be told about it besides its outputs. */
-export interface ExecutionResult {
-  record: ExecutionRecord;
-  /** Plain sentences: kernel restarts, lost variables, where full output was saved. */
-  notes: string[];
-  streams: Partial<Record<'stdout' | 'stderr', StreamInfo>>;
-  gaps: Partial<Record<'stdout' | 'stderr', number>>;
-  exitCode?: number;
-}
-
-export interface ExecutionStart {
-  id: string;
-  kind: ExecutionKind;
-  code: string;
-  started: string;
-}
-
-/** What a Session tells its listeners (the VS Code views, the panel, tests). */
-export interface SessionEvents {
-  'execution-start': [ExecutionStart];
-  output: [id: string, output: Output];
-  'execution-end': [ExecutionRecord];
-  busy: [busy: boolean];
-  /** The kernel became ready or exited (sessions view, status). */
-  kernel: [];
-  deleted: [];
-}
+import type { ExecutionResult, ExecutionStart, RunOptions, SessionDeps, SessionEvents } from './types';
+export type { ExecutionResult, ExecutionStart, RunOptions, SessionDeps, SessionEvents } from './types';
 
 /**
  * One chat thread's sandbox: a container, its /mnt/data volume, and one channel to its session
@@ -79,8 +25,8 @@ export interface SessionEvents {
  * a time. Disposing a Session deletes it (tests, throwaway threads); stop/detach keep it.
  */
 export class Session extends EventEmitter<SessionEvents> implements AsyncDisposable {
-  readonly history: ExecutionRecord[] = [];
   readonly files: SessionFiles;
+  private readonly records: ThreadRecords;
   lastUsed = Date.now();
   private readonly container: Provisioner;
   private readonly quota: QuotaGuard;
@@ -111,11 +57,12 @@ export class Session extends EventEmitter<SessionEvents> implements AsyncDisposa
       quota: this.quota,
       touch: () => this.touch(),
     });
-    try {
-      this.history.push(...(deps.history?.load(names.threadHash) ?? []));
-    } catch (err) {
-      this.log.warn(`history of ${names.container} could not be read: ${(err as Error).message}`);
-    }
+    this.records = new ThreadRecords(names, deps.history, this.log);
+  }
+
+  /** The thread's executions, oldest first (the last LIMITS.historyPerSession). */
+  get history(): ExecutionRecord[] {
+    return this.records.list;
   }
 
   get threadKey(): string {
@@ -297,11 +244,9 @@ export class Session extends EventEmitter<SessionEvents> implements AsyncDisposa
           notes.push(`The Python kernel was restarted; ${LOST_VARIABLES}`);
         }
         if (ran) this.knownKernel = ran;
-        if (r.ended === 'done' || r.notStarted) return;
-        if (r.ended === 'failed') return void notes.push(`The code could not be run: ${r.error}`);
-        const stopped = r.ended === 'stuck' && (r.status === 'timeout' || r.status === 'interrupted') ? r.status : undefined;
-        notes.push(`${await this.reports.kernelLoss({ stopped, channelClosed: r.ended === 'closed' }, atStart)} ${LOST_VARIABLES}`);
-        this.knownKernel = undefined;
+        const said = await this.reports.pythonEnd(r, atStart);
+        if (said) notes.push(said.kernelLost ? `${said.text} ${LOST_VARIABLES}` : said.text);
+        if (said?.kernelLost) this.knownKernel = undefined;
       },
     );
   }
@@ -314,9 +259,8 @@ export class Session extends EventEmitter<SessionEvents> implements AsyncDisposa
       opts,
       (channel, id, o) => runShellOnChannel(channel, this.deps.docker, this.container.containerId!, id, command, o),
       async (r, notes) => {
-        if (r.ended === 'done') return;
-        if (r.ended === 'failed') return void notes.push(`The shell command could not be run: ${r.error}`);
-        notes.push((await this.reports.aliveCounters()) ? 'The shell command was ended without a result (its process tree was killed).' : await this.reports.whyContainerStopped('command'));
+        const said = await this.reports.shellEnd(r);
+        if (said) notes.push(said);
       },
     );
   }
@@ -342,19 +286,9 @@ export class Session extends EventEmitter<SessionEvents> implements AsyncDisposa
       outputs: coalesceStreams(e.r.outputs),
       files: done?.files ?? [],
     };
-    this.remember(record);
-    return { record, notes, streams: done?.streams ?? {}, gaps: e.r.gaps, exitCode: done?.exitCode };
-  }
-
-  private remember(record: ExecutionRecord): void {
-    this.history.push(record);
-    if (this.history.length > LIMITS.historyPerSession) this.history.shift();
-    try {
-      this.deps.history?.append(this.names.threadHash, record, this.history);
-    } catch (err) {
-      this.log.warn(`history of ${this.names.container} could not be written: ${(err as Error).message}`);
-    }
+    this.records.add(record);
     this.emit('execution-end', record);
+    return { record, notes, streams: done?.streams ?? {}, gaps: e.r.gaps, exitCode: done?.exitCode };
   }
 
   /** Restart the Python kernel (variables are lost, files kept). */
@@ -380,8 +314,7 @@ export class Session extends EventEmitter<SessionEvents> implements AsyncDisposa
     this.interrupt();
     this.dropChannel();
     await this.container.remove();
-    this.deps.history?.remove(this.names.threadHash);
-    this.history.length = 0;
+    this.records.clear();
     this.emit('deleted');
   }
 
