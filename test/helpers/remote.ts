@@ -80,6 +80,8 @@ export function makeCerts(): Certs {
  */
 export async function startTlsEndpoint(certs: Certs): Promise<{ port: number; server: TlsServer; close(): Promise<void> }> {
   const upstream = upstreamSocket();
+  /** Both ends of every relayed connection, so close() can end them (an HTTP agent keeps idle ones). */
+  const open = new Set<{ destroy(): void }>();
   const server = createTlsServer(
     {
       key: readFileSync(join(certs.dir, 'server-key.pem')),
@@ -91,6 +93,10 @@ export async function startTlsEndpoint(certs: Certs): Promise<{ port: number; se
     },
     (down) => {
       const up = netConnect({ path: upstream, allowHalfOpen: true });
+      open.add(down);
+      open.add(up);
+      down.on('close', () => open.delete(down));
+      up.on('close', () => open.delete(up));
       down.pipe(up).on('error', () => down.destroy());
       up.pipe(down).on('error', () => up.destroy());
       down.on('error', () => up.destroy());
@@ -99,6 +105,11 @@ export async function startTlsEndpoint(certs: Certs): Promise<{ port: number; se
       up.on('close', () => down.destroy());
     },
   );
+  // Raw connections too: one whose handshake failed (a test of a wrong CA) still counts for server.close().
+  server.on('connection', (socket) => {
+    open.add(socket);
+    socket.on('close', () => open.delete(socket));
+  });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const port = (server.address() as { port: number }).port;
   return {
@@ -107,9 +118,8 @@ export async function startTlsEndpoint(certs: Certs): Promise<{ port: number; se
     close: () =>
       new Promise<void>((resolve) => {
         server.close(() => resolve());
-        // Connections still open (an idle kernel's attach) end with the relay.
-        (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.();
-        setTimeout(resolve, 1000).unref();
+        // Connections still open (a session agent's attach, the client's idle keep-alive ones) end here.
+        for (const socket of open) socket.destroy();
       }),
   };
 }

@@ -162,9 +162,9 @@ describe('MCP server, hostile output (issue 12)', () => {
     for (const f of FILES) {
       const uri = linked.get(f.name)!;
       if (f.name.includes('\udcff')) {
-        // The server names it well (listed, linked); the sandbox's file helper takes UTF-8 paths only,
-        // so reading it by this URI is a clean "not found" — never another file, never a crash.
-        await assert.rejects(client.readResource({ uri }), /Resource not found|does not exist/);
+        // The server names it well (listed, linked); Docker's file API takes UTF-8 paths only, so
+        // reading it by this URI is a clean refusal naming the cause — never another file, never a crash.
+        await assert.rejects(client.readResource({ uri }), /cannot be read by name: its name is not valid UTF-8/);
         continue;
       }
       const read = await client.readResource({ uri });

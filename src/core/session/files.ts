@@ -49,6 +49,9 @@ export function userFiles<E extends FileEntry>(entries: readonly E[]): E[] {
   return entries.filter((e) => e.type === 'file' && isUserFile(e.path));
 }
 
+/** A UTF-16 surrogate without its pair: how a non-UTF-8 byte of a file name arrives (Python's surrogateescape). */
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 export interface FilesDeps {
   docker: DockerClient;
   /** A one-shot helper call (sbx.py's subcommands) in the session's container, over its agent. */
@@ -127,6 +130,10 @@ export class SessionFiles {
     const where = await this.resolve(path);
     if (!where.exists) throw new InputError(`'${path}' does not exist in ${DATA_DIR}.`, 'Use listSessionFiles to see what is there.');
     if (where.type !== 'file') throw new InputError(`'${path}' is a ${where.type}, not a file.`);
+    if (LONE_SURROGATE.test(where.real)) {
+      // The sandbox found it (its name holds bytes that are not UTF-8); Docker's file API cannot name it.
+      throw new InputError(`'${path}' cannot be read by name: its name is not valid UTF-8.`, "Rename it inside the sandbox first (e.g. runShellCommand: mv ./bad* renamed.txt), then read it.");
+    }
     if (where.real === direct) return speculative;
     const tar = await this.d.docker.getArchive(containerId, where.real);
     return readSingleFileFromTar(tar, path, maxBytes);
