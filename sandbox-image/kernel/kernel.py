@@ -216,6 +216,8 @@ class Kernel:
         self.lock = threading.Lock()        # guards running_id/interruptible against interrupts
         self.running_id = None
         self.interruptible = False          # True while user code may receive KeyboardInterrupt
+        self.received_id = None             # the last execution received (it may not run yet)
+        self.early_interrupt = None         # an interrupt that came before its code could take it
         self.critical = 0                   # >0 while the main thread writes a protocol message
         self.deferred_interrupt = False
         self.last_snapshot = None           # the last execution's "after" file snapshot
@@ -326,6 +328,10 @@ class Kernel:
         with self.lock:
             if self.interruptible and (exec_id is None or exec_id == self.running_id):
                 signal.pthread_kill(self.main_ident, signal.SIGINT)
+            elif exec_id is not None and exec_id == self.received_id:
+                # Sent the moment the host heard the execution started, before its code runs: the
+                # code must then not run at all (nothing would interrupt it later).
+                self.early_interrupt = exec_id
 
     def read_commands(self):
         with os.fdopen(CMD_FD, "rb") as commands:
@@ -339,6 +345,8 @@ class Kernel:
                 if kind == "interrupt":
                     self.interrupt(msg.get("id"))
                 elif kind == "execute":
+                    with self.lock:
+                        self.received_id = str(msg.get("id"))
                     self.commands.put(msg)
                 elif kind == "shutdown":
                     self.commands.put(msg)
@@ -385,6 +393,9 @@ class Kernel:
         """Runs one cell; returns "ok", "error" or "interrupted"."""
         try:
             with self.lock:
+                if self.early_interrupt is not None and self.early_interrupt == self.running_id:
+                    self.early_interrupt = None
+                    return "interrupted"  # interrupted before it began: it never runs
                 self.interruptible = True
             result = self.shell.run_cell(code, store_history=True)
             error = result.error_before_exec or result.error_in_exec

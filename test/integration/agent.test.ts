@@ -1,6 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { Core, executePythonCode, runShellCommand } from '../../src/core';
+import { AgentChannel } from '../../src/core/kernel/channel';
+import { runOnChannel } from '../../src/core/kernel/run';
 import { core, createTestCore, threadKey, toolContext } from '../helpers/env';
 
 /**
@@ -63,5 +65,31 @@ describe('session agent', () => {
     const sh = await runShellCommand({ command: 'echo from-the-shell; test -e late.txt && echo late-exists || echo late-missing' }, ctx);
     assert.match(sh.text, /from-the-shell\nlate-exists/, 'the shell ran after the Python execution that writes late.txt');
     assert.equal((await running).status, 'ok');
+  });
+
+  it('an interrupt sent the moment the agent says the execution started is never lost (the code stops, the kernel stays)', async () => {
+    await executePythonCode({ pythonCode: 'alive = 1' }, toolContext(a, thread));
+    const id = (await a.manager.session(thread).inspect()).Id;
+    const channel = await AgentChannel.attach(a.docker, id);
+    try {
+      for (let i = 0; i < 5; i++) {
+        const stop = new AbortController();
+        const r = await runOnChannel(channel, `early-${i}`, { type: 'execute', code: `import time\ntime.sleep(3)\nopen("early-${i}.txt", "w").write("ran")` }, {
+          timeoutMs: 60_000,
+          graceMs: 10_000,
+          signal: stop.signal,
+          onStarted: () => stop.abort(),
+          onStuck: async () => assert.fail('the interrupt was not taken: the kernel would be killed'),
+        });
+        assert.equal(r.status, 'interrupted');
+        assert.equal(r.ended, 'done');
+      }
+    } finally {
+      channel.close();
+    }
+    const after = await runShellCommand({ command: 'ls early-*.txt 2>/dev/null | wc -l' }, toolContext(a, thread));
+    assert.match(after.text, /^0$/m, 'every interrupted execution stopped before the end of its code');
+    const kept = await executePythonCode({ pythonCode: 'print(alive)' }, toolContext(a, thread));
+    assert.match(kept.text, /^1$/m, 'the kernel and its variables are still there');
   });
 });
