@@ -35,6 +35,8 @@ export class AgentChannel extends EventEmitter<ChannelEvents> {
   agentPid = 0;
 
   private constructor(
+    /** The container whose agent this reaches. */
+    readonly containerId: string,
     private readonly handle: ExecHandle,
     private readonly log: Logger,
   ) {
@@ -58,7 +60,7 @@ export class AgentChannel extends EventEmitter<ChannelEvents> {
   /** Attach to the container's agent (starting it if needed); resolves on its hello. */
   static async attach(docker: DockerClient, containerId: string, log: Logger = silentLogger, cuts: OutputCuts = OUTPUT_CUTS): Promise<AgentChannel> {
     const handle = await docker.exec(containerId, ATTACH_COMMAND, { stdin: true, env: sandboxEnv(cuts) });
-    const channel = new AgentChannel(handle, log);
+    const channel = new AgentChannel(containerId, handle, log);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => {
         channel.close();

@@ -40,7 +40,8 @@ export class KernelClient {
     try {
       const state = await Promise.race([this.channel.request<KernelState>({ type: 'kernel', action: 'start' }), late]);
       this.channel.kernel = state;
-      this.log.info(`kernel ready (pid ${state.pid}, warm ${state.warmMs} ms, seccomp ${state.seccomp})`);
+      // "kernel ready in <short id>": the e2e suite finds the warm-pool containers a run readied by it.
+      this.log.info(`kernel ready in ${this.channel.containerId.slice(0, 12)} (pid ${state.pid}, warm ${state.warmMs} ms, seccomp ${state.seccomp})`);
       return state;
     } catch (err) {
       if (!this.channel.open) throw err;
