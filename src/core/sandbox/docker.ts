@@ -336,7 +336,11 @@ export class DockerClient {
       });
       const stream = (await exec.start({ hijack: true, stdin: !!opts.stdin })) as unknown as NodeJS.ReadWriteStream & {
         destroy(): void;
+        setNoDelay?: (noDelay: boolean) => void;
       };
+      // Over tcp:// a request line is a few bytes: without TCP_NODELAY, Nagle's algorithm and the
+      // engine's delayed ACK hold each one ~40 ms (an SSH channel has no such socket option).
+      stream.setNoDelay?.(true);
       const stdout = new PassThrough();
       const stderr = new PassThrough();
       this.api.modem.demuxStream(stream, stdout, stderr);
