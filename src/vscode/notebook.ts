@@ -32,8 +32,8 @@ export const RESTART_NOTEBOOK_KERNEL = 'codeInterpreter.restartNotebookKernel';
 const IMAGE_MIMES = ['image/png', 'image/jpeg', 'image/gif'];
 
 /**
- * The MIME types a notebook output may carry, richest first (VS Code shows the first its display
- * order prefers; the .ipynb keeps them all). Everything else in a bundle is dropped (see above).
+ * The MIME types a notebook output may carry, richest first (VS Code shows the one its display order
+ * prefers). Everything else in a bundle is dropped (see above) — also from the .ipynb when it is saved.
  */
 export const NOTEBOOK_MIME_ORDER = ['text/html', ...IMAGE_MIMES, 'application/json', 'text/plain'] as const;
 
