@@ -67,7 +67,7 @@ export * from './log';
 export { AuditLog } from './audit/audit';
 export type { AuditCodeMode, AuditEntry } from './audit/audit';
 export * from './notebook/nbformat';
-export { bundleText, hasImage, htmlToText } from './notebook/plaintext';
+export { bundleText, hasImage, htmlToText, tableHtml } from './notebook/plaintext';
 export { defaultStateDir, HistoryStore } from './notebook/history';
 export { LIMITS, CONTAINER_DEFAULTS, OUTPUT_CUTS, TIMINGS } from './policy/limits';
 export type { OutputCuts } from './policy/limits';

@@ -10,6 +10,7 @@ import { coreOptions, readSettings, RELOAD_SETTINGS, SECTION } from './config';
 import { EnvironmentUi } from './environment';
 import { SCHEME, SessionFileSystem, SessionTreeProvider } from './files';
 import { channelLogger } from './log';
+import { SandboxNotebooks } from './notebook';
 import { OutputPanel, PANEL_VIEW_TYPE } from './panel';
 import { registerParticipant } from './participant';
 import { SessionsModel } from './sessions';
@@ -102,6 +103,10 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
       if (e.record.files.length) fs.changed(model.session(e.threadKey).names.threadHash, e.record.files.map((f) => f.path));
     }),
   );
+
+  // Notebooks (.ipynb in VS Code's own editor) run on the sandbox, one thread per notebook.
+  const notebooks = new SandboxNotebooks({ model, tools, settings: () => settings, log, restartKernel: (key) => commands!.restartKernel(key), afterRun: (key) => commands!.afterRun(key) });
+  context.subscriptions.push(...notebooks.register());
 
   registerParticipant(context, {
     model,

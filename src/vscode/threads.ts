@@ -1,5 +1,5 @@
 /**
- * Chat thread → session key, in one function (DESIGN.md "Chat threads"). The stable API gives tools
+ * Thread keys: a notebook's (its URI), and chat thread → session key, in one function (DESIGN.md "Chat threads"). The stable API gives tools
  * no thread id, so the key comes, in this order, from:
  *   1. a `chatSessionResource` option, where a build provides it (a Uri, on prepare/invoke options);
  *   2. the `toolInvocationToken`'s `sessionResource` (1.139) or `sessionId` (older), checked by shape;
@@ -82,6 +82,17 @@ export function defaultThreadKey(): string {
   return `window:${createHash('sha256').update(ws.toString()).digest('hex').slice(0, 12)}`;
 }
 
+/**
+ * A notebook's thread: keyed by the notebook's URI, so reopening the notebook finds its files (and,
+ * while its container lives, its variables). Bounded like a chat key; a renamed or moved notebook,
+ * or an untitled one once saved, starts another thread.
+ */
+export function notebookThreadKey(uri: vscode.Uri): string {
+  const id = uri.toString();
+  const key = `notebook:${id}`;
+  return key.length <= 512 ? key : `notebook:sha256:${createHash('sha256').update(id).digest('hex')}`;
+}
+
 /** A tool call (Copilot agent mode, `#` reference, our participant, or no chat at all). */
 export function resolveToolThread(options: unknown, token: unknown, participantThread?: () => string | undefined): ResolvedThread {
   return threadFromChat(options, token) ?? withKey(participantThread?.(), 'history') ?? { key: defaultThreadKey(), source: 'default' };
@@ -109,5 +120,14 @@ export function describeThreadKey(key: string): string {
   if (key.startsWith('manual:')) return vscode.l10n.t('Session {0}', key.slice(7, 13));
   const digest = createHash('sha256').update(key).digest('hex').slice(0, 6);
   if (key.startsWith('chat:')) return vscode.l10n.t('Chat {0}', digest);
+  if (key.startsWith('notebook:')) {
+    let name = '';
+    try {
+      if (!key.startsWith('notebook:sha256:')) name = vscode.Uri.parse(key.slice('notebook:'.length)).path.split('/').pop() ?? '';
+    } catch {
+      // not a URI: the digest names it
+    }
+    return vscode.l10n.t('Notebook {0}', name || digest);
+  }
   return key.length <= 40 ? key : `${key.slice(0, 37)}…`;
 }

@@ -92,6 +92,21 @@ function workspaceFiles(dir) {
     }
   });
   writeFileSync(join(dir, 'incidents.csv'), rows.join('\n') + '\n');
+  // Opened in VS Code's own notebook editor and run on the Code Interpreter Sandbox controller (issue 15).
+  const cell = (source) => ({ cell_type: 'code', execution_count: null, metadata: {}, outputs: [], source });
+  const notebook = {
+    cells: [
+      cell('x = 41\nprint(x + 1)'),
+      cell('import pandas as pd\npd.DataFrame({"city": ["E2E_NB_Oslo", "Lima"], "n": [1, 2]})'),
+      cell('%matplotlib inline\nimport matplotlib.pyplot as plt\nplt.plot([1, 2, 3], [1, 4, 9])\nplt.title("E2E_NB chart")\nplt.show()'),
+      cell('1 / 0'),
+      cell('print("E2E_NB_AFTER_ERROR")'),
+    ],
+    metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' }, language_info: { name: 'python' } },
+    nbformat: 4,
+    nbformat_minor: 5,
+  };
+  writeFileSync(join(dir, 'e2e-notebook.ipynb'), JSON.stringify(notebook, null, 1) + '\n');
   writeFileSync(
     join(dir, 'analysis.py'),
     ['# Selected and run with "Code Interpreter: Run Selection in Sandbox" by the e2e suite.', 'values = [12, 30, 42, 1680]', 'total = sum(values)', 'print("E2E_SELECTION", total)', ''].join('\n'),
@@ -489,6 +504,55 @@ async function main() {
     }, { timeoutMs: 120_000, intervalMs: 1000 });
     await sleep(1000);
     await wb.screenshot('10-run-selection');
+  }, { needs: [activated] });
+
+  // 6b. A .ipynb in VS Code's own notebook editor, on the Code Interpreter Sandbox controller (issue 15):
+  // Run All streams each cell's outputs into the notebook; the error stops the run.
+  await check('a .ipynb runs on the Code Interpreter Sandbox controller: text, a table, a chart and the error; the run stops at the error', async () => {
+    const file = join(workspace, 'e2e-notebook.ipynb');
+    await control.command('vscode.openWith', { $file: file }, 'jupyter-notebook');
+    const page = wb.page;
+    await page.locator('.notebook-editor').first().waitFor({ state: 'visible', timeout: 30_000 });
+    await sleep(1000);
+    await control.command('notebook.selectKernel', { id: 'code-interpreter-sandbox', extension: EXTENSION_ID });
+    await waitFor('the kernel picker to name "Code Interpreter Sandbox"', async () => /Code Interpreter Sandbox/.test(await page.locator('.notebook-editor, .monaco-workbench .part.editor').first().innerText().catch(() => '')) || /Code Interpreter Sandbox/.test(await page.locator('.monaco-workbench').innerText()), { timeoutMs: 15_000, intervalMs: 500 });
+    await control.send({ op: 'command', command: 'notebook.execute', args: [] }, { wait: false });
+    // The notebook's output webview (the output panel, open from the checks before, shows the same
+    // execution: its cells are `section.cell`).
+    const frame = await waitFor('the notebook outputs (the table\'s "E2E_NB_Oslo")', async () => {
+      for (const f of await wb.framesWithText('E2E_NB_Oslo')) if (!(await f.evaluate(() => !!document.querySelector('section.cell')).catch(() => true))) return f;
+      return false;
+    }, { timeoutMs: 180_000, intervalMs: 1000 });
+    // Outputs render as their cells come into view: the chart first, then the error at the bottom.
+    const outputs = () => frame.evaluate(() => ({
+      text: document.body.innerText,
+      table: [...document.querySelectorAll('table')].some((t) => t.textContent.includes('E2E_NB_Oslo') && t.querySelectorAll('tr').length >= 3),
+      tableAttrs: [...document.querySelectorAll('table, table *')].flatMap((e) => [...e.attributes].map((a) => a.name)),
+      image: [...document.querySelectorAll('img')].some((i) => i.complete && i.naturalWidth > 50),
+    }));
+    await waitFor('the chart in the notebook outputs', async () => (await outputs()).image, { timeoutMs: 120_000, intervalMs: 1000 });
+    await sleep(1000);
+    await wb.screenshot('19-notebook');
+    await waitFor('the run to end (four cells audited)', async () => auditEntries().filter((a) => typeof a.thread === 'string' && a.thread.startsWith('notebook:')).length >= 4, { timeoutMs: 60_000, intervalMs: 1000 });
+    await control.command('notebook.focusBottom');
+    const seen = await waitFor('the error in the notebook outputs', async () => {
+      const s = await outputs();
+      return /ZeroDivisionError/.test(s.text) ? s : false;
+    }, { timeoutMs: 30_000, intervalMs: 1000 });
+    await sleep(1500);
+    await wb.screenshot('19b-notebook-error');
+    log(`notebook outputs: ${JSON.stringify({ ...seen, text: seen.text.slice(0, 600) })}`);
+    assert(/(^|\n)42(\n|$)/.test(seen.text), `"42" is not a line of the outputs: ${seen.text.slice(0, 600)}`);
+    assert(seen.table, 'the DataFrame is not shown as a table');
+    assert(seen.tableAttrs.every((a) => a === 'rowspan' || a === 'colspan'), `the table kept attributes from the sandbox: ${seen.tableAttrs.join(', ')}`);
+    assert(seen.image, 'the chart is not shown as an image');
+    assert(/ZeroDivisionError/.test(seen.text), 'the error name is not shown');
+    assert(!/E2E_NB_AFTER_ERROR/.test(seen.text), 'the cell after the error ran: an error should stop Run All');
+    const audited = auditEntries().filter((a) => typeof a.thread === 'string' && a.thread.startsWith('notebook:') && a.thread.endsWith('e2e-notebook.ipynb'));
+    assert(audited.length === 4 && audited.every((a) => a.caller === 'vscode:user' && a.tool === 'executePythonCode'), `expected 4 executePythonCode calls by vscode:user on the notebook's thread, got ${JSON.stringify(audited.map((a) => [a.thread, a.caller, a.tool, a.status]))}`);
+    assert(audited[3].status === 'error', `the error cell is audited as ${audited[3].status}`);
+    // The run changed the notebook (outputs): closed without saving, so no dialog stays open.
+    await control.command('workbench.action.revertAndCloseActiveEditor');
   }, { needs: [activated] });
 
   // 3c. Notebook-style code (issue 17): %matplotlib inline, display objects, a \r progress line; a

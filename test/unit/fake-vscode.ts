@@ -1,5 +1,5 @@
 /**
- * A thin stand-in for the `vscode` module, with only what src/vscode/threads.ts, tools.ts and
+ * A thin stand-in for the `vscode` module, with only what src/vscode/threads.ts, tools.ts, notebook.ts and
  * participant.ts (and the modules they load) touch, so those files run under node:test. Loading this
  * module makes `require('vscode')` resolve to it (a Module._resolveFilename hook): import it before
  * anything from src/vscode. `fake` holds what tests arrange and inspect (registered tools, chat
@@ -237,6 +237,39 @@ export class ChatResponseTurn {
 interface RegisteredTool {
   prepareInvocation?(options: { input: unknown }, token: unknown): unknown;
   invoke(options: { input: unknown; toolInvocationToken: unknown }, token: unknown): Promise<LanguageModelToolResult>;
+}
+
+// ---------------------------------------------------------------- notebooks (as VS Code builds output items)
+
+export class NotebookCellOutputItem {
+  constructor(readonly data: Uint8Array, readonly mime: string) {}
+  static text(value: string, mime = 'text/plain'): NotebookCellOutputItem {
+    return new NotebookCellOutputItem(new TextEncoder().encode(value), mime);
+  }
+  static json(value: unknown, mime = 'text/x-json'): NotebookCellOutputItem {
+    return NotebookCellOutputItem.text(JSON.stringify(value, undefined, '\t'), mime);
+  }
+  static stdout(value: string): NotebookCellOutputItem {
+    return NotebookCellOutputItem.text(value, 'application/vnd.code.notebook.stdout');
+  }
+  static stderr(value: string): NotebookCellOutputItem {
+    return NotebookCellOutputItem.text(value, 'application/vnd.code.notebook.stderr');
+  }
+  static error(value: { name: string; message: string; stack?: string }): NotebookCellOutputItem {
+    return NotebookCellOutputItem.text(JSON.stringify({ name: value.name, message: value.message, stack: value.stack }), 'application/vnd.code.notebook.error');
+  }
+}
+
+export class NotebookCellOutput {
+  constructor(
+    public items: NotebookCellOutputItem[],
+    public metadata?: Record<string, unknown>,
+  ) {}
+}
+
+export enum NotebookCellKind {
+  Markup = 1,
+  Code = 2,
 }
 
 /** What the tests arrange and read back. */

@@ -85,3 +85,46 @@ export function htmlToText(html: string): string {
     .join('\n')
     .trim();
 }
+
+const TABLE_TAGS = new Set(['table', 'caption', 'thead', 'tbody', 'tfoot', 'tr', 'th', 'td']);
+
+function escapeHtml(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/**
+ * The tables of untrusted HTML (a DataFrame's `_repr_html_`), rebuilt for a renderer that would run
+ * the HTML it is given (VS Code's notebook output renderer does): only table elements come out, with
+ * no attribute but a numeric `rowspan`/`colspan`, and every text as escaped text. Nothing of the
+ * input is copied as markup, so a parse that the input fools yields wrong cells, never a script, a
+ * handler, a style or a URL. Undefined when there is no table (the caller then shows text instead).
+ */
+export function tableHtml(html: string): string | undefined {
+  if (!/<table\b/i.test(html)) return undefined;
+  const source = html.replace(/<(script|style|template|head|title|textarea|noscript|svg|math|iframe|object)\b[\s\S]*?<\/\1\s*>/gi, '').replace(/<!--[\s\S]*?-->/g, '');
+  let out = '';
+  let text = '';
+  const flush = () => {
+    // Whitespace between elements is dropped; text outside a cell still shows, as text.
+    if (text.trim()) out += escapeHtml(decodeEntities(text));
+    text = '';
+  };
+  for (const m of source.matchAll(/<(\/?)([a-zA-Z][\w-]*)([^>]*)>|[^<]+|</g)) {
+    const name = m[2]?.toLowerCase();
+    if (name === undefined) {
+      text += m[0];
+      continue;
+    }
+    if (!TABLE_TAGS.has(name)) continue; // any other element: the tag goes, its text stays
+    flush();
+    if (m[1]) {
+      out += `</${name}>`;
+      continue;
+    }
+    let attributes = '';
+    for (const a of (m[3] ?? '').matchAll(/(?:^|\s)(rowspan|colspan)\s*=\s*["']?(\d{1,4})(?=["'\s/]|$)/gi)) attributes += ` ${a[1].toLowerCase()}="${Number(a[2])}"`;
+    out += `<${name}${attributes}>`;
+  }
+  flush();
+  return out;
+}

@@ -19,11 +19,11 @@ export function mimeFromName(name: string): string {
 }
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
-const SIGNATURES: Record<string, number[]> = { 'image/png': [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'image/jpeg': [0xff, 0xd8, 0xff] };
+const SIGNATURES: Record<string, number[]> = { 'image/png': [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a], 'image/jpeg': [0xff, 0xd8, 0xff], 'image/gif': [0x47, 0x49, 0x46, 0x38] };
 
 /**
  * Whether an image output's data is what an image part promises: base64 (the sandbox's display()
- * can put any string under image/png) of bytes that start as the mime type says (PNG, JPEG).
+ * can put any string under image/png) of bytes that start as the mime type says (PNG, JPEG, GIF).
  */
 export function isImageData(mimeType: string, data: string): boolean {
   const signature = SIGNATURES[mimeType];

@@ -39,6 +39,11 @@ export interface ToolOutcome {
   data?: unknown;
   /** A missing module or command, and the package that provides it (the "add to the sandbox" offer). */
   hint?: PackageHint;
+  /**
+   * What an execution's outputs do not say, as sentences (also in `text`): a timeout or an
+   * interrupt, a kernel restart, lost variables, a limit reached, where full output was saved.
+   */
+  notes?: string[];
 }
 
 export function outcome(tool: string, status: ToolStatus, text: string, extra: Partial<ToolOutcome> = {}): ToolOutcome {
@@ -135,6 +140,7 @@ export function describeExecution(tool: string, result: ExecutionResult, timeout
     images: imagesOf(record.outputs).slice(0, LIMITS.maxImagesPerResult),
     files,
     execution: record,
+    notes: [statusLine, ...notes].filter(Boolean),
     ...(hint ? { hint } : {}),
   };
 }
