@@ -1,43 +1,17 @@
 import Dockerode from 'dockerode';
-import { PassThrough, Readable, Writable } from 'node:stream';
+import { Readable } from 'node:stream';
 import { explainDockerError, InterpreterError } from '../errors';
 import { Logger, silentLogger } from '../log';
-import { LIMITS, THROWAWAY_CONTAINER, TIMINGS } from '../policy/limits';
+import { LIMITS, TIMINGS } from '../policy/limits';
 import { describeEngine, EngineEndpoint, engineFix, EngineOptions, resolveEngine } from './engine';
 import { connectionFor, EngineConnection } from './transport';
-import { SANDBOX_USER } from './spec';
+import { collect, ExecHandle, ExecOptions, ExecResult, runThrowaway, startExec, ThrowawayOptions } from './exec';
 
 /** The label every container, volume and image we create carries; orphans are swept by it. */
 export const LABEL_PREFIX = 'dev.code-interpreter';
 export const MANAGED_LABEL = `${LABEL_PREFIX}.managed`;
 
-export interface ExecHandle {
-  /** Demultiplexed output of the process. */
-  readonly stdout: Readable;
-  readonly stderr: Readable;
-  /** The process's stdin (present when `stdin: true`). */
-  readonly stdin?: Writable;
-  /** Resolves with the exit code when the process ends (null if Docker did not report one). */
-  readonly exited: Promise<number | null>;
-  /**
-   * Drop the connection to the engine. For a process that was told to end and did not say so: under
-   * gVisor an exec's stream can stay open after its container is gone, and would keep the host process alive.
-   */
-  close(): void;
-}
-
-export interface ExecOptions {
-  stdin?: boolean;
-  user?: string;
-  workingDir?: string;
-  env?: string[];
-}
-
-export interface ExecResult {
-  exitCode: number | null;
-  stdout: Buffer;
-  stderr: Buffer;
-}
+export type { ExecHandle, ExecOptions, ExecResult } from './exec';
 
 /**
  * A narrow wrapper over dockerode: one method per Docker operation we use, each turning failures
@@ -185,48 +159,8 @@ export class DockerClient {
    * Run a command to completion in a throwaway container of `image` (no network, read-only root,
    * no capabilities, the sandbox user) and return its output; the container is always removed.
    */
-  async runOnce(
-    image: string,
-    cmd: string[],
-    labels: Record<string, string>,
-    opts: { user?: string; capAdd?: string[]; volume?: { name: string; target: string }; runtime?: string; maxBytes?: number } = {},
-  ): Promise<ExecResult> {
-    const maxBytes = opts.maxBytes ?? LIMITS.maxRunOnceBytes;
-    return this.call(`running ${cmd[0]} in a throwaway container of ${image}`, async () => {
-      const container = await this.api.createContainer({
-        Image: image,
-        Cmd: cmd,
-        User: opts.user ?? SANDBOX_USER,
-        Labels: { [MANAGED_LABEL]: 'true', ...labels },
-        NetworkDisabled: true,
-        HostConfig: {
-          NetworkMode: 'none',
-          ReadonlyRootfs: true,
-          CapDrop: ['ALL'],
-          CapAdd: opts.capAdd,
-          SecurityOpt: ['no-new-privileges:true'],
-          Tmpfs: { '/tmp': `rw,nosuid,nodev,size=${THROWAWAY_CONTAINER.tmpSizeMb}m` },
-          PidsLimit: THROWAWAY_CONTAINER.pidsLimit,
-          Mounts: opts.volume ? [{ Type: 'volume', Source: opts.volume.name, Target: opts.volume.target, ReadOnly: false }] : undefined,
-          ...(opts.runtime ? { Runtime: opts.runtime } : {}),
-        },
-      });
-      try {
-        const stream = (await container.attach({ stream: true, stdout: true, stderr: true })) as unknown as NodeJS.ReadableStream;
-        const stdout = new PassThrough();
-        const stderr = new PassThrough();
-        this.api.modem.demuxStream(stream, stdout, stderr);
-        stream.on('end', () => {
-          stdout.end();
-          stderr.end();
-        });
-        await container.start();
-        const [out, err, waited] = await Promise.all([collect(stdout, maxBytes), collect(stderr, maxBytes), container.wait() as Promise<{ StatusCode?: number }>]);
-        return { exitCode: waited.StatusCode ?? null, stdout: out, stderr: err };
-      } finally {
-        await container.remove({ force: true }).catch(() => undefined);
-      }
-    });
+  runOnce(image: string, cmd: string[], labels: Record<string, string>, opts: ThrowawayOptions = {}): Promise<ExecResult> {
+    return this.call(`running ${cmd[0]} in a throwaway container of ${image}`, () => runThrowaway(this.api, image, cmd, { [MANAGED_LABEL]: 'true', ...labels }, opts));
   }
 
   async volumeExists(name: string): Promise<Dockerode.VolumeInspectInfo | undefined> {
@@ -323,50 +257,7 @@ export class DockerClient {
 
   /** Start a process in a running container with attached, demultiplexed stdio. */
   async exec(id: string, cmd: string[], opts: ExecOptions = {}): Promise<ExecHandle> {
-    return this.call(`running ${cmd[0]} in container ${id.slice(0, 12)}`, async () => {
-      const exec = await this.api.getContainer(id).exec({
-        Cmd: cmd,
-        AttachStdin: !!opts.stdin,
-        AttachStdout: true,
-        AttachStderr: true,
-        Tty: false,
-        User: opts.user,
-        WorkingDir: opts.workingDir,
-        Env: opts.env,
-      });
-      const stream = (await exec.start({ hijack: true, stdin: !!opts.stdin })) as unknown as NodeJS.ReadWriteStream & {
-        destroy(): void;
-        setNoDelay?: (noDelay: boolean) => void;
-      };
-      // Over tcp:// a request line is a few bytes: without TCP_NODELAY, Nagle's algorithm and the
-      // engine's delayed ACK hold each one ~40 ms (an SSH channel has no such socket option).
-      stream.setNoDelay?.(true);
-      const stdout = new PassThrough();
-      const stderr = new PassThrough();
-      this.api.modem.demuxStream(stream, stdout, stderr);
-      const exited = new Promise<number | null>((resolve) => {
-        let done = false;
-        const finish = () => {
-          if (done) return;
-          done = true;
-          stdout.end();
-          stderr.end();
-          // Under gVisor the stream can end a moment before the engine records the exit: ask again briefly.
-          const ask = async (): Promise<number | null> => {
-            for (let i = 0; ; i++) {
-              const info = await exec.inspect();
-              if (!info.Running || i >= 20) return info.ExitCode ?? null;
-              await new Promise((r) => setTimeout(r, 50));
-            }
-          };
-          ask().then(resolve, () => resolve(null));
-        };
-        stream.on('end', finish);
-        stream.on('close', finish);
-        stream.on('error', finish);
-      });
-      return { stdout, stderr, stdin: opts.stdin ? (stream as unknown as Writable) : undefined, exited, close: () => stream.destroy() };
-    });
+    return this.call(`running ${cmd[0]} in container ${id.slice(0, 12)}`, () => startExec(this.api, id, cmd, opts));
   }
 
   /** Run a process to completion and collect its output (bounded by maxBytes per stream). */
@@ -408,15 +299,4 @@ function withoutDockerEnv<T>(build: () => T): T {
   } finally {
     for (const [n, v] of saved) if (v !== undefined) process.env[n] = v;
   }
-}
-
-async function collect(stream: Readable, maxBytes: number): Promise<Buffer> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of stream) {
-    const buf = chunk as Buffer;
-    if (size < maxBytes) chunks.push(size + buf.length > maxBytes ? buf.subarray(0, maxBytes - size) : buf);
-    size += buf.length;
-  }
-  return Buffer.concat(chunks);
 }
