@@ -1,13 +1,12 @@
 """File and shell helper of the sandbox: `python3 /opt/sandbox/sbx.py SUBCOMMAND ...`.
 
 One-shot subcommands print one JSON object and exit 0, or print {"error": "..."} and exit 2.
-`shell` streams kernel-style messages (docs/kernel-protocol.md). Every path is relative to
-/mnt/data and must resolve (realpath) inside it.
+Shell commands run through the session agent (agent.py), with run_shell below. Every path is
+relative to /mnt/data and must resolve (realpath) inside it.
 """
 
 import argparse
 import base64
-import ctypes
 import json
 import os
 import select
@@ -19,7 +18,7 @@ import sys
 import threading
 import time
 
-from capture import (DATA_ROOT, host_limit, mark_writer, start_heartbeat, touch_activity, Capture, Channel, diff_files, drain_fd, dumps, iso_time,
+from capture import (DATA_ROOT, host_limit, mark_writer, touch_activity, Capture, Channel, diff_files, drain_fd, dumps, iso_time,
                      read_nonblocking, safe_filename_part, set_nonblocking, set_pipe_size,
                      snapshot_files, cgroup_counters, counters_delta, snapshot_usage)
 
@@ -385,8 +384,8 @@ def carries_marker(pid, marker):
 
 def run_processes(pgid, marker, roots=None):
     """Every process of a run: its process group, anything carrying the run marker, and the
-    descendants of those and of `roots(table)` (by default this process: `sbx.py shell` is a child
-    subreaper, so orphans and setsid'd daemons of the run are re-parented to it)."""
+    descendants of those and of `roots(table)` (by default this process, when it is the run's child
+    subreaper: orphans and setsid'd daemons of the run are re-parented to it)."""
     me = os.getpid()
     table = proc_table()
     children = {}
@@ -432,18 +431,6 @@ def kill_run(pgid, marker, roots=None):
     return frozen
 
 
-def reap_orphans():
-    """Collects the exit status of re-parented processes so they do not linger as zombies."""
-    deadline = time.monotonic() + REAP_SECONDS
-    while time.monotonic() < deadline:
-        try:
-            pid, _ = os.waitpid(-1, os.WNOHANG)
-        except ChildProcessError:
-            return
-        if pid == 0:
-            time.sleep(0.01)
-
-
 class CancelSignal:
     """Cancels a running shell command from another thread: a flag, plus a pipe that wakes the
     command's poll loop at once."""
@@ -481,19 +468,18 @@ def parse_shell_request(request):
         if not isinstance(command, str) or not (timeout is None or timeout >= 0):
             raise ValueError
     except (ValueError, KeyError, TypeError, AttributeError):
-        raise Refusal('shell expects a first stdin line like {"id":"s1","command":"ls",'
+        raise Refusal('a shell request looks like {"type":"shell","id":"s1","command":"ls",'
                       '"timeoutSeconds":60}') from None
     return exec_id, command, timeout
 
 
-def run_shell(exec_id, command, timeout, channel, cancel, roots=None, reap=None):
+def run_shell(exec_id, command, timeout, channel, cancel, roots=None):
     """Runs `bash -c command` in /mnt/data in a new session, streaming started/output/stream_gap/
     done to `channel` (anything with send(obj)), until it ends, times out or `cancel` is set; then
-    kills every process of the run. Shared by `sbx.py shell` and the session agent (agent.py).
+    kills every process of the run. The session agent (agent.py) runs shell commands with it.
 
     `roots(table)` names the processes whose descendants belong to the run besides bash's own (see
-    run_processes); `reap(killed)` collects the killed orphans before the pipes are drained.
-    Returns the set of pids killed at the end."""
+    run_processes). Returns the set of pids killed at the end (the caller reaps them)."""
     marker_value = f"{safe_filename_part(exec_id)}-{os.urandom(8).hex()}"
     marker = f"SBX_RUN_ID={marker_value}".encode()
     env = dict(os.environ, SBX_RUN_ID=marker_value)
@@ -553,8 +539,6 @@ def run_shell(exec_id, command, timeout, channel, cancel, roots=None, reap=None)
         finally:
             killed = kill_run(proc.pid, marker, roots)  # also when sending failed half-way
             returncode = proc.wait()
-            if reap:
-                reap(killed)
         # Everything that could write is dead now: read the pipes to their end (bounded, in case a
         # process escaped, e.g. one that changed its uid is beyond our reach anyway).
         drain_until = time.monotonic() + DRAIN_SECONDS
@@ -581,33 +565,6 @@ def run_shell(exec_id, command, timeout, channel, cancel, roots=None, reap=None)
                 os.close(fd)
             except OSError:
                 pass
-
-
-def cmd_shell(args):
-    start_heartbeat()  # a long command keeps the sandbox in use
-    exec_id, command, timeout = parse_shell_request(json_or_none(sys.stdin.buffer.readline()))
-    ctypes.CDLL(None, use_errno=True).prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-    cancel = CancelSignal()
-
-    def watch_stdin():
-        for line in sys.stdin.buffer:
-            msg = json_or_none(line)
-            if isinstance(msg, dict) and msg.get("type") == "cancel":
-                cancel.set()
-                return
-        # stdin closed without a cancel: the command runs on until it ends or times out
-
-    threading.Thread(target=watch_stdin, daemon=True).start()
-    run_shell(exec_id, command, timeout, Channel(sys.stdout.fileno()), cancel,
-              reap=lambda killed: reap_orphans())
-    os._exit(0)  # the stdin watcher may sit in a read: don't let interpreter shutdown wait for it
-
-
-def json_or_none(line):
-    try:
-        return json.loads(line)
-    except ValueError:
-        return None
 
 
 # --- command line ---------------------------------------------------------------------------------
@@ -658,7 +615,6 @@ def build_parser():
     p.set_defaults(func=cmd_copy)
     sub.add_parser("usage").set_defaults(func=cmd_usage)
     sub.add_parser("cgroup").set_defaults(func=lambda args: cgroup_counters())
-    sub.add_parser("shell").set_defaults(func=cmd_shell)
     return parser
 
 

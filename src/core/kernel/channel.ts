@@ -32,7 +32,6 @@ export class AgentChannel extends EventEmitter<ChannelEvents> {
   private readonly stderrTail: string[] = [];
   /** The kernel as the agent last described it. */
   kernel: KernelState = { state: 'none' };
-  agentPid = 0;
 
   private constructor(
     /** The container whose agent this reaches. */
@@ -104,7 +103,6 @@ export class AgentChannel extends EventEmitter<ChannelEvents> {
     }
     switch (msg.type) {
       case 'hello':
-        this.agentPid = msg.agentPid;
         this.kernel = msg.kernel;
         this.hello?.();
         this.hello = undefined;

@@ -109,10 +109,6 @@ export const TIMINGS = {
   kernelStartMs: 90_000,
   /** How long attaching to the container's session agent (starting it if needed) may take. */
   agentAttachMs: 20_000,
-  /** How long a killed kernel's process gets to exit before its connection is dropped. */
-  kernelKillWaitMs: 5_000,
-  /** How long a kernel asked to shut down gets before it is killed. */
-  kernelShutdownMs: 2_000,
   /** A shell command's exec is given up this long after its timeout (the helper stops it first). */
   shellTimeoutSlackMs: 10_000,
   /** Seconds a container gets to stop before it is killed. */
