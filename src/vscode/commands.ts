@@ -26,6 +26,8 @@ export interface CommandDeps {
   engine: () => Promise<EngineReport>;
   /** What a notebook export records about the environment (image id, frozen packages). */
   environment: (image?: string) => Promise<NotebookEnvironment>;
+  /** Open a thread as a notebook bound to its session. */
+  openNotebook: (threadKey: string) => Promise<unknown>;
 }
 
 /** The argument shapes commands receive: a tree node, a chat/panel link, an Explorer Uri, or nothing. */
@@ -71,6 +73,7 @@ export class Commands {
       c('stopSession', (arg?: Target) => this.stopSession(arg)),
       c('deleteSession', (arg?: Target) => this.deleteSession(arg)),
       c('exportNotebook', (arg?: Target) => this.exportNotebook(this.key(arg), true)),
+      c('openAsNotebook', (arg?: Target) => this.d.openNotebook(this.key(arg))),
       c('rebuildImage', () => this.d.setup.build()),
       c('showAuditLog', () => this.showAuditLog()),
       c('showEngine', () => this.showEngine()),

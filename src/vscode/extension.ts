@@ -11,6 +11,7 @@ import { EnvironmentUi } from './environment';
 import { SCHEME, SessionFileSystem, SessionTreeProvider } from './files';
 import { channelLogger } from './log';
 import { SandboxNotebooks } from './notebook';
+import { NotebookThreads } from './notebookThreads';
 import { OutputPanel, PANEL_VIEW_TYPE } from './panel';
 import { registerParticipant } from './participant';
 import { SessionsModel } from './sessions';
@@ -92,7 +93,22 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   }, log);
   context.subscriptions.push(panel, vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, panel.serializer()));
 
-  commands = new Commands({ model, tools, panel, tree, fs, setup, settings: () => settings, audit: () => audit, auditFile, log, engine: () => engineReport(core.docker, settings.runtime), environment: (image) => core.environment.record(image) });
+  let notebooks: SandboxNotebooks | undefined;
+  commands = new Commands({
+    model,
+    tools,
+    panel,
+    tree,
+    fs,
+    setup,
+    settings: () => settings,
+    audit: () => audit,
+    auditFile,
+    log,
+    engine: () => engineReport(core.docker, settings.runtime),
+    environment: (image) => core.environment.record(image),
+    openNotebook: (key) => notebooks!.openThread(key),
+  });
   context.subscriptions.push(...commands.register());
 
   // After each execution: the tree and open editors of that session's files refresh.
@@ -104,8 +120,18 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     }),
   );
 
-  // Notebooks (.ipynb in VS Code's own editor) run on the sandbox, one thread per notebook.
-  const notebooks = new SandboxNotebooks({ model, tools, settings: () => settings, log, restartKernel: (key) => commands!.restartKernel(key), afterRun: (key) => commands!.afterRun(key) });
+  // Notebooks (.ipynb in VS Code's own editor) run on the sandbox: their own thread, or the chat thread they were opened from.
+  notebooks = new SandboxNotebooks({
+    model,
+    tools,
+    settings: () => settings,
+    log,
+    restartKernel: (key) => commands!.restartKernel(key),
+    afterRun: (key) => commands!.afterRun(key),
+    threads: new NotebookThreads(context.workspaceState),
+    environment: (key) => core.environment.record(model.session(key).image),
+    extensionId: context.extension.id,
+  });
   context.subscriptions.push(...notebooks.register());
 
   registerParticipant(context, {
@@ -114,6 +140,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     log,
     extensionUri: context.extensionUri,
     exportTo: (key) => commands!.exportNotebook(key, false),
+    openNotebook: (key) => notebooks!.openThread(key),
     environment,
   });
   registerStatusBar(context, model, environment);

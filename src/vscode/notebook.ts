@@ -1,190 +1,25 @@
 /**
  * Notebooks on the sandbox: a NotebookController for VS Code's own .ipynb editor (`jupyter-notebook`,
- * no Jupyter extension needed). A notebook is one thread, keyed by its URI; its cells run as the
- * user's executePythonCode calls (audited as `vscode:user`), through the same ToolService path as
- * "Run Selection in Sandbox", with outputs shown live.
- *
- * Outputs are untrusted: the sandboxed code wrote them. VS Code renders notebook outputs in one
- * webview per notebook editor, isolated from the workbench and the extension host — but inside it
- * the built-in renderer inserts `text/html` (and `image/svg+xml`) as markup and, in a trusted
- * workspace, runs its scripts, and that webview may load from the network. Passed through, an output
- * could therefore send what the code computed to any host: the one thing the sandbox's `--network
- * none` exists to stop. There is no DOM on the host to sanitise with (webview/sanitize.ts needs one),
- * so nothing of an output reaches the renderer as markup: HTML becomes only the tables it holds,
- * rebuilt by tableHtml (table elements, numeric row/colspan, escaped text — never a copy of the
- * input's markup); SVG, Markdown, JavaScript, widget and chart JSON (Plotly, Vega: their specs may
- * name remote images and data) are left out in favour of the bundle's text (or PNG) form. Pictures
- * pass as bytes (PNG, JPEG, GIF, each checked to be one), shown by VS Code as an <img>.
+ * no Jupyter extension needed). A notebook is one thread — its own (keyed by its URI) or the chat
+ * thread it was opened from (notebookThreads.ts) — whose cells run as the user's executePythonCode
+ * calls (audited as `vscode:user`), through the same ToolService path as "Run Selection in Sandbox",
+ * with outputs shown live (notebookOutputs.ts says what of an output is shown, and why). What others
+ * run in that thread (the agent, a command) is appended to the open notebook as it runs.
  */
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { bundleText, coalesceStreams, errorMessage, isImageData, Logger, MimeBundle, mimeText, Output, tableHtml, ToolOutcome } from '../core';
+import { coalesceStreams, errorMessage, ExecutionRecord, ExecutionStart, Logger, NotebookEnvironment, Output, ToolCall } from '../core';
 import { Settings } from './config';
-import { SessionsModel } from './sessions';
-import { notebookThreadKey } from './threads';
+import { cellOutput, errorItem, LiveOutputs, outcomeOutputs } from './notebookOutputs';
+import { cellSource, NOTEBOOK_TYPE, NotebookThreads, threadNotebook } from './notebookThreads';
+import { SessionEvent, SessionsModel } from './sessions';
 import { ToolService } from './tools';
 
+export { bundleItems, cellOutput, joinStreams, notesOutput, outcomeOutputs } from './notebookOutputs';
+export { NOTEBOOK_TYPE } from './notebookThreads';
+
 export const NOTEBOOK_CONTROLLER_ID = 'code-interpreter-sandbox';
-export const NOTEBOOK_TYPE = 'jupyter-notebook';
 export const RESTART_NOTEBOOK_KERNEL = 'codeInterpreter.restartNotebookKernel';
-
-/** The picture types shown as images; their data must be base64 of bytes that are that picture. */
-const IMAGE_MIMES = ['image/png', 'image/jpeg', 'image/gif'];
-
-/**
- * The MIME types a notebook output may carry, richest first (VS Code shows the one its display order
- * prefers). Everything else in a bundle is dropped (see above) — also from the .ipynb when it is saved.
- */
-export const NOTEBOOK_MIME_ORDER = ['text/html', ...IMAGE_MIMES, 'application/json', 'text/plain'] as const;
-
-/** What VS Code's ipynb serializer reads back to save an output as the nbformat type it was. */
-interface CellOutputMetadata {
-  outputType: Output['output_type'];
-  executionCount?: number | null;
-  metadata?: Record<string, unknown>;
-}
-
-function imageItem(mime: string, value: unknown): vscode.NotebookCellOutputItem | undefined {
-  const data = mimeText(value).replace(/\s+/g, '');
-  return isImageData(mime, data) ? new vscode.NotebookCellOutputItem(Buffer.from(data, 'base64'), mime) : undefined;
-}
-
-/** Types whose text form (markdown or LaTeX source, HTML's text) says more than a default repr. */
-const TEXT_FORMS = ['text/markdown', 'text/latex', 'text/html', 'application/javascript'];
-
-/** The items of a display_data/execute_result bundle, richest first (empty for an empty bundle). */
-export function bundleItems(data: MimeBundle): vscode.NotebookCellOutputItem[] {
-  const items: vscode.NotebookCellOutputItem[] = [];
-  for (const mime of NOTEBOOK_MIME_ORDER) {
-    const value = data[mime];
-    if (value === undefined || mime === 'text/plain') continue;
-    if (mime === 'text/html') {
-      const tables = tableHtml(mimeText(value));
-      if (tables) items.push(vscode.NotebookCellOutputItem.text(tables, 'text/html'));
-    } else if (mime === 'application/json') {
-      items.push(vscode.NotebookCellOutputItem.json(value, 'application/json'));
-    } else {
-      const image = imageItem(mime, value);
-      if (image) items.push(image);
-    }
-  }
-  const plain = data['text/plain'] !== undefined ? mimeText(data['text/plain']) : undefined;
-  const left = Object.keys(data).filter((m) => m !== 'text/plain' && !items.some((i) => i.mime === m));
-  if (left.length && !items.length) {
-    // Nothing richer could be shown: the text says what the output was, and what was left out.
-    const body = left.some((m) => TEXT_FORMS.includes(m)) ? bundleText(data) : plain;
-    const note = vscode.l10n.t('[{0} not shown: a notebook shows sandbox output as text, tables and pictures only]', left.join(', '));
-    items.push(vscode.NotebookCellOutputItem.text([body, note].filter(Boolean).join('\n'), 'text/plain'));
-  } else if (plain !== undefined) {
-    items.push(vscode.NotebookCellOutputItem.text(plain, 'text/plain'));
-  }
-  return items;
-}
-
-/** One nbformat output as a notebook cell output (undefined for an empty bundle). */
-export function cellOutput(o: Output): vscode.NotebookCellOutput | undefined {
-  switch (o.output_type) {
-    case 'stream':
-      return new vscode.NotebookCellOutput([streamItem(o.name, o.text)], meta({ outputType: 'stream' }));
-    case 'error':
-      return new vscode.NotebookCellOutput([errorItem(o.ename, o.evalue, o.traceback.join('\n'))], meta({ outputType: 'error' }));
-    case 'display_data':
-    case 'execute_result': {
-      const items = bundleItems(o.data);
-      if (!items.length) return undefined;
-      const m: CellOutputMetadata = { outputType: o.output_type, metadata: o.metadata };
-      if (o.output_type === 'execute_result') m.executionCount = o.execution_count;
-      return new vscode.NotebookCellOutput(items, meta(m));
-    }
-  }
-}
-
-function meta(m: CellOutputMetadata): Record<string, unknown> {
-  return m as unknown as Record<string, unknown>;
-}
-
-function streamItem(name: 'stdout' | 'stderr', text: string): vscode.NotebookCellOutputItem {
-  return name === 'stderr' ? vscode.NotebookCellOutputItem.stderr(text) : vscode.NotebookCellOutputItem.stdout(text);
-}
-
-/** An error item (the traceback keeps IPython's ANSI colours: VS Code's error renderer shows them). */
-function errorItem(name: string, message: string, stack?: string): vscode.NotebookCellOutputItem {
-  return vscode.NotebookCellOutputItem.error({ name, message, stack });
-}
-
-/** A run's notes (kernel restarted, limits reached, a timeout) as one stderr output. */
-export function notesOutput(notes: readonly string[]): vscode.NotebookCellOutput | undefined {
-  if (!notes.length) return undefined;
-  return new vscode.NotebookCellOutput([vscode.NotebookCellOutputItem.stderr(`${notes.join('\n')}\n`)], meta({ outputType: 'stream' }));
-}
-
-/** What an outcome adds after the outputs: its notes, or — when the call never ran — why. */
-export function outcomeOutputs(outcome: ToolOutcome): vscode.NotebookCellOutput[] {
-  if (!outcome.execution) {
-    const name = outcome.status === 'unavailable' ? vscode.l10n.t('Sandbox unavailable') : outcome.status === 'rejected' ? vscode.l10n.t('Request refused') : vscode.l10n.t('Not run');
-    return [new vscode.NotebookCellOutput([errorItem(name, outcome.text)], meta({ outputType: 'error' }))];
-  }
-  const notes = notesOutput(outcome.notes ?? []);
-  return notes ? [notes] : [];
-}
-
-/**
- * Adjacent stream outputs of one name as one (text joined as it came: a carriage return is left for
- * the renderer, since the next chunk may go on the same line).
- */
-export function joinStreams(outputs: readonly Output[]): Output[] {
-  const joined: Output[] = [];
-  for (const o of outputs) {
-    const last = joined[joined.length - 1];
-    if (o.output_type === 'stream' && last?.output_type === 'stream' && last.name === o.name) joined[joined.length - 1] = { ...last, text: last.text + o.text };
-    else joined.push(o);
-  }
-  return joined;
-}
-
-/** A cell's outputs as they stream: batched every few milliseconds, a stream's text appended to its last output. */
-class LiveOutputs {
-  readonly received: Output[] = [];
-  private pending: Output[] = [];
-  private last?: { output: vscode.NotebookCellOutput; stream?: 'stdout' | 'stderr' };
-  private timer?: NodeJS.Timeout;
-  private chain: Promise<void> = Promise.resolve();
-
-  constructor(private readonly execution: vscode.NotebookCellExecution, private readonly log: Logger) {}
-
-  push(o: Output): void {
-    this.received.push(o);
-    this.pending.push(o);
-    this.timer ??= setTimeout(() => void this.flush(), 40);
-  }
-
-  /** Everything received is shown (or failed to be, logged). */
-  flush(): Promise<void> {
-    clearTimeout(this.timer);
-    this.timer = undefined;
-    const batch = joinStreams(this.pending);
-    this.pending = [];
-    this.chain = this.chain.then(() => this.show(batch)).catch((err) => this.log.warn(`notebook: an output was not shown: ${errorMessage(err)}`));
-    return this.chain;
-  }
-
-  private async show(batch: Output[]): Promise<void> {
-    let from = 0;
-    const first = batch[0];
-    if (first?.output_type === 'stream' && this.last?.stream === first.name) {
-      await this.execution.appendOutputItems(streamItem(first.name, first.text), this.last.output);
-      from = 1;
-    }
-    const outputs: vscode.NotebookCellOutput[] = [];
-    for (const o of batch.slice(from)) {
-      const output = cellOutput(o);
-      if (!output) continue;
-      outputs.push(output);
-      this.last = { output, stream: o.output_type === 'stream' ? o.name : undefined };
-    }
-    if (outputs.length) await this.execution.appendOutput(outputs);
-  }
-}
 
 export interface NotebookDeps {
   model: SessionsModel;
@@ -195,6 +30,19 @@ export interface NotebookDeps {
   restartKernel: (threadKey: string) => Promise<void>;
   /** After a cell: the sessions tree and model refresh. */
   afterRun: (threadKey: string) => void;
+  /** Which thread a notebook runs in (its own, or the chat thread it was opened from). */
+  threads: NotebookThreads;
+  /** What a notebook opened from a thread records about its environment. */
+  environment: (threadKey: string) => Promise<NotebookEnvironment | undefined>;
+  /** This extension's id (to select its controller for a notebook it opens). */
+  extensionId: string;
+}
+
+/** A cell that runs a shell command: `%%bash` or `%%sh` on its first line (as an export writes the thread's commands). */
+export function cellCall(code: string, s: Pick<Settings, 'pythonTimeoutSeconds' | 'shellTimeoutSeconds'>): ToolCall {
+  const shell = /^%%(?:bash|sh)[ \t]*\r?\n/.exec(code);
+  if (shell) return { name: 'runShellCommand', input: { command: code.slice(shell[0].length), timeoutSeconds: s.shellTimeoutSeconds } };
+  return { name: 'executePythonCode', input: { pythonCode: code, timeoutSeconds: s.pythonTimeoutSeconds } };
 }
 
 /** The controller, its restart command and the per-notebook state (execution counts, the running run). */
@@ -206,6 +54,11 @@ export class SandboxNotebooks implements vscode.Disposable {
   private readonly queues = new Map<string, Promise<void>>();
   /** The run-all in progress per notebook: an interrupt stops it and its queued cells. */
   private readonly running = new Map<string, Set<vscode.CancellationTokenSource>>();
+  /** Executions this controller started (its cells): the others in a notebook's thread are appended to it. */
+  private readonly own = new Set<string>();
+  /** Executions of others being appended to open notebooks, by execution id. */
+  private readonly mirrored = new Map<string, MirroredCell[]>();
+  private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(private readonly d: NotebookDeps) {
     this.controller = vscode.notebooks.createNotebookController(NOTEBOOK_CONTROLLER_ID, NOTEBOOK_TYPE, vscode.l10n.t('Code Interpreter Sandbox'));
@@ -215,6 +68,7 @@ export class SandboxNotebooks implements vscode.Disposable {
     this.controller.detail = vscode.l10n.t('One sandbox session per notebook: its files, and its variables while the container lives.');
     this.controller.executeHandler = (cells, notebook) => this.execute(cells, notebook);
     this.controller.interruptHandler = (notebook) => this.interrupt(notebook);
+    this.subscriptions.push(d.model.onSessionEvent((e) => this.onSessionEvent(e)));
   }
 
   register(): vscode.Disposable[] {
@@ -233,11 +87,12 @@ export class SandboxNotebooks implements vscode.Disposable {
 
   dispose(): void {
     for (const runs of this.running.values()) for (const cts of runs) cts.cancel();
+    this.subscriptions.forEach((s) => s.dispose());
     this.controller.dispose();
   }
 
   private execute(cells: vscode.NotebookCell[], notebook: vscode.NotebookDocument): Promise<void> {
-    const key = notebookThreadKey(notebook.uri);
+    const key = this.d.threads.keyOf(notebook);
     void this.d.model.setTitle(key, vscode.l10n.t('Notebook {0}', basename(notebook.uri.path)));
     const run = new vscode.CancellationTokenSource();
     const runs = this.running.get(key) ?? new Set();
@@ -254,6 +109,12 @@ export class SandboxNotebooks implements vscode.Disposable {
     return next;
   }
 
+  private nextCount(key: string): number {
+    const count = (this.counts.get(key) ?? 0) + 1;
+    this.counts.set(key, count);
+    return count;
+  }
+
   private async runCells(key: string, executions: vscode.NotebookCellExecution[], interrupted: vscode.CancellationToken): Promise<void> {
     let stopped = false;
     for (const execution of executions) {
@@ -268,14 +129,13 @@ export class SandboxNotebooks implements vscode.Disposable {
 
   /** One cell; true when it ran to the end without an error. */
   private async runCell(key: string, execution: vscode.NotebookCellExecution, interrupted: vscode.CancellationToken): Promise<boolean> {
-    const count = (this.counts.get(key) ?? 0) + 1;
-    this.counts.set(key, count);
-    execution.executionOrder = count;
+    execution.executionOrder = this.nextCount(key);
     execution.start(Date.now());
     const cancel = new vscode.CancellationTokenSource();
     const subs = [execution.token.onCancellationRequested(() => cancel.cancel()), interrupted.onCancellationRequested(() => cancel.cancel())];
     const live = new LiveOutputs(execution, this.d.log);
     let ok = false;
+    let ownId: string | undefined;
     try {
       await execution.clearOutput();
       const code = execution.cell.document.getText();
@@ -283,9 +143,13 @@ export class SandboxNotebooks implements vscode.Disposable {
         ok = true;
         return ok;
       }
-      const outcome = await this.d.tools.run({ name: 'executePythonCode', input: { pythonCode: code, timeoutSeconds: this.d.settings().pythonTimeoutSeconds } }, key, 'vscode:user', {
+      const outcome = await this.d.tools.run(cellCall(code, this.d.settings()), key, 'vscode:user', {
         token: cancel.token,
         onOutput: (o) => live.push(o),
+        onStart: (id) => {
+          ownId = id;
+          this.own.add(id);
+        },
       });
       await live.flush();
       // The record is what the kernel left (a clear_output, an updated display): shown when it differs.
@@ -305,24 +169,61 @@ export class SandboxNotebooks implements vscode.Disposable {
       await execution.appendOutput(new vscode.NotebookCellOutput([errorItem(vscode.l10n.t('Not run'), errorMessage(err))])).then(undefined, () => undefined);
       return false;
     } finally {
+      if (ownId) this.own.delete(ownId);
       subs.forEach((s) => s.dispose());
       cancel.dispose();
       execution.end(ok, Date.now());
     }
   }
 
+  /** What others run in a thread (the agent, a command) is appended to the notebooks open on it, as it runs. */
+  private onSessionEvent(e: SessionEvent): void {
+    if (e.type === 'execution-start') {
+      if (this.own.has(e.execution.id)) return;
+      const docs = this.d.threads.documentsOf(e.threadKey);
+      if (!docs.length) return;
+      const order = this.nextCount(e.threadKey);
+      this.mirrored.set(e.execution.id, docs.map((doc) => new MirroredCell(this.controller, doc, e.execution, order, this.d.log)));
+    } else if (e.type === 'output') {
+      for (const m of this.mirrored.get(e.id) ?? []) m.push(e.output);
+    } else if (e.type === 'execution-end') {
+      for (const m of this.mirrored.get(e.record.id) ?? []) m.end(e.record);
+      this.mirrored.delete(e.record.id);
+    }
+  }
+
+  /** A thread opened as a notebook (or shown, when one is open on it already), bound to its live session. */
+  async openThread(threadKey: string): Promise<vscode.NotebookEditor> {
+    const open = this.d.threads.documentsOf(threadKey)[0];
+    if (open) return vscode.window.showNotebookDocument(open);
+    const records = this.d.model.history(threadKey);
+    const environment = await this.d.environment(threadKey).catch((err) => {
+      this.d.log.warn(`notebook: the environment could not be recorded: ${errorMessage(err)}`);
+      return undefined;
+    });
+    await this.d.threads.remember(threadKey);
+    const doc = await vscode.workspace.openNotebookDocument(NOTEBOOK_TYPE, threadNotebook(threadKey, records, environment));
+    this.controller.updateNotebookAffinity(doc, vscode.NotebookControllerAffinity.Preferred);
+    const editor = await vscode.window.showNotebookDocument(doc);
+    await vscode.commands.executeCommand('notebook.selectKernel', { notebookEditor: editor, id: NOTEBOOK_CONTROLLER_ID, extension: this.d.extensionId });
+    // The thread's next cell is numbered after the ones shown.
+    this.counts.set(threadKey, Math.max(this.counts.get(threadKey) ?? 0, records.length));
+    this.d.log.info(`notebook: opened ${threadKey} with ${records.length} cells`);
+    return editor;
+  }
+
   /** The toolbar's interrupt: the running cell is interrupted, the rest of its run is not started. */
   private interrupt(notebook: vscode.NotebookDocument): void {
-    const key = notebookThreadKey(notebook.uri);
-    for (const run of this.running.get(key) ?? []) run.cancel();
+    for (const run of this.running.get(this.d.threads.keyOf(notebook)) ?? []) run.cancel();
   }
 
   /** The notebook's thread restarts its kernel (variables cleared, files kept); counts start again. */
   private async restart(arg: unknown): Promise<void> {
     const uri = notebookUriOf(arg) ?? vscode.window.activeNotebookEditor?.notebook.uri;
-    if (!uri) throw new Error(vscode.l10n.t('Open a notebook first.'));
-    const key = notebookThreadKey(uri);
-    this.interrupt({ uri } as vscode.NotebookDocument);
+    const notebook = vscode.workspace.notebookDocuments.find((d) => d.uri.toString() === uri?.toString());
+    if (!notebook) throw new Error(vscode.l10n.t('Open a notebook first.'));
+    const key = this.d.threads.keyOf(notebook);
+    this.interrupt(notebook);
     await this.d.restartKernel(key);
     this.counts.delete(key);
   }
@@ -336,4 +237,69 @@ export function notebookUriOf(arg: unknown): vscode.Uri | undefined {
   if (editor?.notebookUri instanceof vscode.Uri) return editor.notebookUri;
   const uri = (arg as { notebookUri?: unknown; uri?: unknown }).notebookUri ?? (arg as { uri?: unknown }).uri;
   return uri instanceof vscode.Uri ? uri : undefined;
+}
+
+/**
+ * An execution someone else started in a notebook's thread, appended to the notebook as a cell: shown
+ * running with its outputs live when the sandbox's controller is the notebook's kernel, else filled in
+ * when it ends (a cell execution needs the notebook's selected controller).
+ */
+class MirroredCell {
+  private chain: Promise<void>;
+  private cell?: vscode.NotebookCell;
+  private execution?: vscode.NotebookCellExecution;
+  private live?: LiveOutputs;
+
+  constructor(
+    private readonly controller: vscode.NotebookController,
+    private readonly doc: vscode.NotebookDocument,
+    private readonly start: ExecutionStart,
+    private readonly order: number,
+    private readonly log: Logger,
+  ) {
+    this.chain = this.begin();
+  }
+
+  private async begin(): Promise<void> {
+    const index = this.doc.cellCount;
+    const edit = new vscode.WorkspaceEdit();
+    edit.set(this.doc.uri, [vscode.NotebookEdit.insertCells(index, [new vscode.NotebookCellData(vscode.NotebookCellKind.Code, cellSource(this.start), 'python')])]);
+    if (!(await vscode.workspace.applyEdit(edit))) throw new Error('the notebook did not take the cell');
+    this.cell = this.doc.cellAt(index);
+    try {
+      this.execution = this.controller.createNotebookCellExecution(this.cell);
+    } catch {
+      return; // another kernel is selected: the cell is filled in at the end
+    }
+    this.execution.executionOrder = this.order;
+    this.execution.start(Date.parse(this.start.started) || Date.now());
+    this.live = new LiveOutputs(this.execution, this.log);
+  }
+
+  private then(step: () => Promise<void> | void): void {
+    this.chain = this.chain.then(step).catch((err) => this.log.warn(`notebook: an agent cell was not shown: ${errorMessage(err)}`));
+  }
+
+  push(o: Output): void {
+    this.then(() => this.live?.push(o));
+  }
+
+  end(record: ExecutionRecord): void {
+    this.then(async () => {
+      const outputs = coalesceStreams(record.outputs).map(cellOutput).filter((o) => o !== undefined);
+      const ok = record.status === 'ok';
+      if (this.execution && this.live) {
+        await this.live.flush();
+        if (JSON.stringify(record.outputs) !== JSON.stringify(this.live.received)) await this.execution.replaceOutput(outputs);
+        this.execution.end(ok, (Date.parse(record.started) || Date.now()) + record.durationMs);
+      } else if (this.cell && !this.cell.notebook.isClosed && this.cell.index >= 0) {
+        const data = new vscode.NotebookCellData(vscode.NotebookCellKind.Code, this.cell.document.getText(), 'python');
+        data.outputs = outputs;
+        data.executionSummary = { executionOrder: this.order, success: ok };
+        const edit = new vscode.WorkspaceEdit();
+        edit.set(this.doc.uri, [vscode.NotebookEdit.replaceCells(new vscode.NotebookRange(this.cell.index, this.cell.index + 1), [data])]);
+        await vscode.workspace.applyEdit(edit);
+      }
+    });
+  }
 }

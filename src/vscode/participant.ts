@@ -41,6 +41,8 @@ export interface ParticipantDeps {
   log: Logger;
   extensionUri: vscode.Uri;
   exportTo: (threadKey: string) => Promise<vscode.Uri | undefined>;
+  /** Open the thread as a notebook bound to its session. */
+  openNotebook: (threadKey: string) => Promise<unknown>;
   environment: EnvironmentView;
 }
 
@@ -149,10 +151,19 @@ async function handle(deps: ParticipantDeps, request: vscode.ChatRequest, contex
         }
         return { metadata: { ...meta, command: 'export' } };
       }
+      case 'notebook':
+        await deps.openNotebook(key);
+        stream.markdown(
+          vscode.l10n.t(
+            "Opened this thread as a notebook on its sandbox session ({0} cells). Cells you run there share this thread's variables and files, and what runs here next is added to the notebook.",
+            session.history.length,
+          ),
+        );
+        return { metadata: { ...meta, command: 'notebook' } };
     }
     if (!request.prompt.trim() && request.references.length === 0) {
       stream.markdown(
-        vscode.l10n.t('Ask me to analyse data: I write Python or shell code and run it in a local sandbox with no network (pandas, matplotlib, scikit-learn, …). Attach files with `#file`, or use `/files`, `/reset` or `/export`.'),
+        vscode.l10n.t('Ask me to analyse data: I write Python or shell code and run it in a local sandbox with no network (pandas, matplotlib, scikit-learn, …). Attach files with `#file`, or use `/files`, `/reset`, `/export` or `/notebook`.'),
       );
       return { metadata: meta };
     }

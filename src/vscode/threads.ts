@@ -8,6 +8,7 @@
  */
 import { createHash, randomUUID } from 'node:crypto';
 import * as vscode from 'vscode';
+import { threadKeyOf } from '../core';
 
 export const PARTICIPANT_ID = 'codeInterpreter.interpreter';
 
@@ -41,8 +42,7 @@ function uriString(v: unknown): string | undefined {
 
 /** Thread keys are stored in Docker labels and shown shortened: keep them plain and bounded. */
 function chatKey(id: string): string {
-  const key = `chat:${id}`;
-  return key.length <= 512 ? key : `chat:sha256:${createHash('sha256').update(id).digest('hex')}`;
+  return threadKeyOf('chat', id);
 }
 
 /** The thread from tool options and/or the invocation token (steps 1 and 2), if any. */
@@ -88,9 +88,7 @@ export function defaultThreadKey(): string {
  * or an untitled one once saved, starts another thread.
  */
 export function notebookThreadKey(uri: vscode.Uri): string {
-  const id = uri.toString();
-  const key = `notebook:${id}`;
-  return key.length <= 512 ? key : `notebook:sha256:${createHash('sha256').update(id).digest('hex')}`;
+  return threadKeyOf('notebook', uri.toString());
 }
 
 /** A tool call (Copilot agent mode, `#` reference, our participant, or no chat at all). */

@@ -227,7 +227,7 @@ export class ToolService {
   }
 
   /** Run a core tool in a thread's session (the LM tools and the commands come here). */
-  run(call: ToolCall, threadKey: string, caller: Caller, opts: { token?: vscode.CancellationToken; onOutput?: ToolContext['onOutput']; source?: string } = {}): Promise<ToolOutcome> {
+  run(call: ToolCall, threadKey: string, caller: Caller, opts: { token?: vscode.CancellationToken; onOutput?: ToolContext['onOutput']; onStart?: ToolContext['onStart']; source?: string } = {}): Promise<ToolOutcome> {
     // Code makes its thread the active one: the panel and the tree follow it.
     if (schemaOf(call.name).runsCode) this.deps.model.setActive(threadKey);
     const withTimeout = withDefaultTimeout(call, this.deps.settings());
@@ -252,7 +252,7 @@ export class ToolService {
     threadKey: string,
     caller: Caller,
     /** `sandbox: false`: the call needs no sandbox (it was refused), so readiness is not waited for. */
-    opts: { token?: vscode.CancellationToken; onOutput?: ToolContext['onOutput']; source?: string; sandbox?: boolean },
+    opts: { token?: vscode.CancellationToken; onOutput?: ToolContext['onOutput']; onStart?: ToolContext['onStart']; source?: string; sandbox?: boolean },
     act: (ctx: ToolContext) => Promise<T>,
   ): Promise<T> {
     const settings = this.deps.settings();
@@ -267,6 +267,7 @@ export class ToolService {
         caller,
         signal: abort.signal,
         onOutput: opts.onOutput,
+        onStart: opts.onStart,
         audit: this.deps.audit(),
         host: rootedHostFiles(roots),
         maxUploadBytes: settings.maxUploadBytes,

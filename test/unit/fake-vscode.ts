@@ -272,6 +272,22 @@ export enum NotebookCellKind {
   Code = 2,
 }
 
+export class NotebookCellData {
+  outputs?: NotebookCellOutput[];
+  metadata?: Record<string, unknown>;
+  executionSummary?: { executionOrder?: number; success?: boolean };
+  constructor(
+    public kind: NotebookCellKind,
+    public value: string,
+    public languageId: string,
+  ) {}
+}
+
+export class NotebookData {
+  metadata?: Record<string, unknown>;
+  constructor(public cells: NotebookCellData[]) {}
+}
+
 /** What the tests arrange and read back. */
 export const fake = {
   /** Tools registered with lm.registerTool, by id. */
@@ -294,6 +310,7 @@ export function resetFake(): void {
   fake.messages.length = 0;
   workspace.workspaceFolders = undefined;
   workspace.workspaceFile = undefined;
+  workspace.notebookDocuments.length = 0;
 }
 
 const none = new CancellationTokenSource().token;
@@ -330,6 +347,8 @@ class FileSystemError extends Error {
 export { FileSystemError };
 
 export const workspace = {
+  /** Open notebooks (tests push { uri, notebookType, isClosed, metadata }). */
+  notebookDocuments: [] as unknown[],
   workspaceFolders: undefined as { uri: Uri; name: string; index: number }[] | undefined,
   workspaceFile: undefined as Uri | undefined,
   isTrusted: true,

@@ -31,7 +31,7 @@ function setup(script: Script) {
   tools.register();
   const environment = { canAddPackages: false, forModel: () => undefined } as unknown as EnvironmentView;
   const context = { subscriptions: [] as { dispose(): unknown }[], extensionUri: vscode.Uri.file('/ext') };
-  registerParticipant(context as unknown as vscode.ExtensionContext, { model, tools, log: silentLogger, extensionUri: context.extensionUri, exportTo: async () => undefined, environment });
+  registerParticipant(context as unknown as vscode.ExtensionContext, { model, tools, log: silentLogger, extensionUri: context.extensionUri, exportTo: async () => undefined, openNotebook: async () => undefined, environment });
   const handler = fake.participants.get(PARTICIPANT_ID)!;
 
   const sent: vscode.LanguageModelChatMessage[][] = [];

@@ -23,6 +23,15 @@ export type Role = 'session' | 'data' | 'link' | 'pool' | 'pool-data';
 export const CONTAINER_PREFIX = 'code-interpreter-';
 export const POOL_PREFIX = 'code-interpreter-pool-';
 
+/**
+ * A thread key for an id that comes from outside (a chat session's id, a notebook's URI): prefixed
+ * with its kind, and bounded, since keys are stored in Docker labels (a long id becomes its digest).
+ */
+export function threadKeyOf(kind: 'chat' | 'notebook', id: string): string {
+  const key = `${kind}:${id}`;
+  return key.length <= 512 ? key : `${kind}:sha256:${createHash('sha256').update(id).digest('hex')}`;
+}
+
 /** Docker names for a thread's container and volume, derived from a hash of the thread key. */
 export interface SessionNames {
   threadKey: string;

@@ -189,6 +189,7 @@ export class Session extends EventEmitter<SessionEvents> implements AsyncDisposa
       const notes = this.container.takeNotes();
       const id = uuid();
       const started = new Date().toISOString();
+      opts.onStart?.(id);
       this.emit('execution-start', { id, kind, code, started });
       const controller = this.linkSignal(opts.signal);
       const stopWatching = this.quota.watch(

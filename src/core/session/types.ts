@@ -31,6 +31,8 @@ export interface RunOptions {
   timeoutMs: number;
   signal?: AbortSignal;
   onOutput?: (output: Output) => void;
+  /** Called with the execution's id just before the session emits its execution-start. */
+  onStart?: (id: string) => void;
 }
 
 /** An execution and what the caller should be told about it besides its outputs. */

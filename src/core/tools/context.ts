@@ -37,6 +37,8 @@ export interface ToolContext {
   signal?: AbortSignal;
   /** Live outputs while code runs. */
   onOutput?: (output: Output) => void;
+  /** The execution's id, as it starts (before the session's execution-start event): a caller can tell its own runs among the session's events. */
+  onStart?: (executionId: string) => void;
   audit?: AuditLog;
   host: HostFiles;
   maxUploadBytes?: number;

@@ -30,7 +30,7 @@ export function executePythonCode(input: ExecutePythonInput, ctx: ToolContext): 
   return runTool('executePythonCode', ctx, input?.pythonCode, async (session) => {
     const code = validateCode(input?.pythonCode, 'pythonCode');
     const timeout = validateTimeout(input?.timeoutSeconds, LIMITS.pythonTimeout);
-    const result = await session.runPython(code, { timeoutMs: timeout * 1000, signal: ctx.signal, onOutput: ctx.onOutput });
+    const result = await session.runPython(code, { timeoutMs: timeout * 1000, signal: ctx.signal, onOutput: ctx.onOutput, onStart: ctx.onStart });
     return describeExecution('executePythonCode', result, timeout);
   });
 }
@@ -43,7 +43,7 @@ export function runShellCommand(input: RunShellInput, ctx: ToolContext): Promise
       throw new InputError('isBackground must be false: background jobs are not supported in the sandbox.', `Run the command in the foreground (it may take up to ${LIMITS.shellTimeout.max} s), or split the work.`);
     }
     const timeout = validateTimeout(input?.timeoutSeconds, LIMITS.shellTimeout);
-    const result = await session.runShell(command, { timeoutMs: timeout * 1000, signal: ctx.signal, onOutput: ctx.onOutput });
+    const result = await session.runShell(command, { timeoutMs: timeout * 1000, signal: ctx.signal, onOutput: ctx.onOutput, onStart: ctx.onStart });
     return describeExecution('runShellCommand', result, timeout);
   });
 }
@@ -57,7 +57,7 @@ export function generatePdfReport(input: GeneratePdfInput, ctx: ToolContext): Pr
       throw new InputError(`saveAsFilename '${saveAs}' must end in .pdf.`);
     }
     const timeout = validateTimeout(input?.timeoutSeconds, LIMITS.pdfTimeout);
-    const result = await session.runPython(code, { timeoutMs: timeout * 1000, signal: ctx.signal, onOutput: ctx.onOutput }, 'pdf');
+    const result = await session.runPython(code, { timeoutMs: timeout * 1000, signal: ctx.signal, onOutput: ctx.onOutput, onStart: ctx.onStart }, 'pdf');
     const described = describeExecution('generatePdfReport', result, timeout);
     if (result.record.status !== 'ok') {
       return { ...described, text: `The PDF was not generated: the code did not finish successfully.\n${described.text}` };
