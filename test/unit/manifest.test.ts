@@ -55,7 +55,7 @@ describe('package.json manifest', () => {
     const participant = pkg.contributes.chatParticipants[0];
     assert.equal(participant.id, 'codeInterpreter.interpreter');
     assert.equal(participant.name, 'interpreter');
-    assert.deepEqual(participant.commands.map((c: { name: string }) => c.name).sort(), ['export', 'files', 'reset']);
+    assert.deepEqual(participant.commands.map((c: { name: string }) => c.name).sort(), ['export', 'files', 'notebook', 'reset']);
     assert.ok(pkg.contributes.viewsContainers.activitybar.some((v: { id: string }) => v.id === 'codeInterpreter'));
     assert.ok(pkg.contributes.views.codeInterpreter.some((v: { id: string }) => v.id === 'codeInterpreter.sessions'));
     assert.ok(pkg.activationEvents.includes('onFileSystem:sandbox-session'));
