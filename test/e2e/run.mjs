@@ -21,6 +21,7 @@ import {
   sleep, tail, threadHash, waitFor, walk, windowThreadKey,
 } from './lib.mjs';
 import { loadHostileCorpus, hostileScenario, checkHostileOutput } from './hostile.mjs';
+import { checkThreadNotebook, notebookVariableScenario } from './notebook.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const E2E = join(ROOT, '.e2e');
@@ -151,7 +152,7 @@ async function prepare() {
   mkdirSync(ARTIFACTS, { recursive: true });
 
   // Scenarios whose code lives beside the suite (the hostile-output corpus, test/helpers/hostile.ts).
-  writeFileSync(join(RUN, 'control', 'scenarios.json'), JSON.stringify([hostileScenario(hostile)]));
+  writeFileSync(join(RUN, 'control', 'scenarios.json'), JSON.stringify([hostileScenario(hostile), notebookVariableScenario()]));
 
   const fixtureVsix = join(RUN, 'scripted-model.vsix');
   const r = await run(join(ROOT, 'node_modules/.bin/vsce'), ['package', '--no-dependencies', '--skip-license', '-o', fixtureVsix], { cwd: FIXTURE });
@@ -554,6 +555,11 @@ async function main() {
     // The run changed the notebook (outputs): closed without saving, so no dialog stays open.
     await control.command('workbench.action.revertAndCloseActiveEditor');
   }, { needs: [activated] });
+
+  // 6c. A chat thread opened as a notebook (issue 15): one kernel for the user's cells and the agent's.
+  await check('a chat thread opens as a notebook: the agent\'s cells, a notebook variable read by the next @interpreter request, that request appended live, interrupt', async () => {
+    await checkThreadNotebook({ wb, control, auditEntries, transcript, approvals });
+  }, { needs: [charted] });
 
   // 3c. Notebook-style code (issue 17): %matplotlib inline, display objects, a \r progress line; a
   // hostile HTML output and a Javascript display object run nothing in the panel.

@@ -1,0 +1,101 @@
+// Issue 15, "Open a chat thread as a notebook", in the real browser: `@interpreter /notebook` opens the
+// current chat thread as a notebook on its live session (the agent's cells shown, the sandbox
+// controller selected); a cell the user types and runs there sets a variable that the next
+// @interpreter request reads (one kernel); that request's cell is appended to the open notebook with
+// its output; a long cell is interrupted from the notebook (VS Code's own Interrupt) with
+// KeyboardInterrupt. The audit log says who ran what, in which thread.
+import { assert, log, sleep, waitFor } from './lib.mjs';
+
+const PYTHON_TOOL = 'codeInterpreter_executePythonCode';
+
+/** The scripted model's scenario: read the variable a notebook cell set (fixtures/scripted-model reads scenarios.json). */
+export function notebookVariableScenario() {
+  return {
+    name: 'nbvar',
+    match: '\\bnotebook variable\\b',
+    steps: [{ tool: PYTHON_TOOL, input: { pythonCode: 'print("E2E_NBVAR read", nb_value * 2)', timeoutSeconds: 60 } }],
+    answer: { prefix: 'E2E_ANSWER nbvar', echo: 'E2E_NBVAR|Error' },
+  };
+}
+
+/** The notebook's output webview (not the output panel, whose cells are `section.cell`) showing `needle`. */
+async function notebookOutputs(wb, needle, timeoutMs) {
+  return waitFor(`"${needle}" in the notebook's outputs`, async () => {
+    for (const f of await wb.framesWithText(needle)) if (!(await f.evaluate(() => !!document.querySelector('section.cell')).catch(() => true))) return f;
+    return false;
+  }, { timeoutMs, intervalMs: 1000 });
+}
+
+/** The text of the notebook's code cells (their editors), top to bottom. */
+async function cellTexts(page) {
+  return page.locator('.notebook-editor .code-cell-row .monaco-editor .view-lines').evaluateAll((els) => els.map((e) => e.innerText.replace(/\u00a0/g, ' ')));
+}
+
+/** A new code cell at the bottom, typed by the user and run (VS Code's own commands). */
+async function typeAndRunCell(wb, control, code) {
+  const page = wb.page;
+  await control.command('notebook.focusBottom');
+  await control.command('notebook.cell.insertCodeCellBelow');
+  await sleep(500);
+  const editor = page.locator('.notebook-editor .code-cell-row').last().locator('.monaco-editor .view-lines');
+  await editor.click({ force: true });
+  await page.keyboard.type(code, { delay: 5 });
+  await sleep(300);
+  await page.keyboard.press('Escape');
+  const typed = (await cellTexts(page)).pop();
+  assert(typed && typed.replace(/\s+/g, '') === code.replace(/\s+/g, ''), `the new cell holds ${JSON.stringify(typed)}, not ${JSON.stringify(code)}`);
+  await control.command('notebook.cell.execute');
+}
+
+export async function checkThreadNotebook({ wb, control, auditEntries, transcript, approvals }) {
+  const page = wb.page;
+  // The chat in view is a thread that has run code (the recall in a new thread, with its NameError).
+  const n = await wb.responseCount();
+  await wb.typeChat('@interpreter /notebook open this thread');
+  await wb.waitForResponse(/Opened this thread as a notebook/, { timeoutMs: 60_000, minIndex: n });
+  await page.locator('.notebook-editor').first().waitFor({ state: 'visible', timeout: 30_000 });
+  await waitFor('the agent\'s cell in the notebook', async () => (await cellTexts(page)).some((t) => t.includes('E2E_RECALL')), { timeoutMs: 30_000 });
+  await waitFor('the notebook\'s kernel to be "Code Interpreter Sandbox"', async () => /Code Interpreter Sandbox/.test(await page.locator('.notebook-editor, .monaco-workbench .part.editor').first().innerText().catch(() => '')), { timeoutMs: 15_000, intervalMs: 500 });
+  await notebookOutputs(wb, 'NameError', 30_000);
+
+  // The user's cell: a variable in the thread's kernel.
+  await typeAndRunCell(wb, control, 'nb_value = 2121; print("E2E_NBVAR set", nb_value)');
+  await notebookOutputs(wb, 'E2E_NBVAR set 2121', 120_000);
+
+  // The agent reads it (same kernel), and its cell is appended to the notebook, with its output.
+  const m = await wb.responseCount();
+  await wb.typeChat('@interpreter print the notebook variable');
+  const answer = await wb.waitForResponse(/E2E_ANSWER nbvar/, { timeoutMs: 120_000, minIndex: m, onApprove: (t) => approvals.push(t) });
+  assert(/E2E_NBVAR read 4242/.test(answer), `the agent did not read the notebook's variable: ${answer.slice(0, 600)}`);
+  const req = transcript().filter((t) => t.scenario === 'nbvar' && t.results && t.results.length).pop();
+  assert(req && /E2E_NBVAR read 4242/.test(req.results[0].text), `the tool result has no "E2E_NBVAR read 4242": ${req && req.results[0].text.slice(0, 400)}`);
+  await waitFor('the agent\'s new cell in the notebook', async () => (await cellTexts(page)).some((t) => t.includes('E2E_NBVAR read')), { timeoutMs: 30_000 });
+  await notebookOutputs(wb, 'E2E_NBVAR read 4242', 30_000);
+  await control.command('notebook.focusBottom');
+  await sleep(1500);
+  await wb.screenshot('20-thread-notebook');
+  const texts = await cellTexts(page);
+  log(`thread notebook cells: ${JSON.stringify(texts.map((t) => t.slice(0, 60)))}`);
+  const order = ['E2E_RECALL', 'E2E_NBVAR set', 'E2E_NBVAR read'].map((s) => texts.findIndex((t) => t.includes(s)));
+  assert(order.every((i, k) => i >= 0 && (k === 0 || i > order[k - 1])), `the cells are not in the order they ran (agent's, user's, agent's): ${JSON.stringify(order)}`);
+
+  // Interrupt from the notebook: the long cell stops with KeyboardInterrupt.
+  await typeAndRunCell(wb, control, 'import time; print("E2E_NB_LONG start", flush=True); time.sleep(300)');
+  await notebookOutputs(wb, 'E2E_NB_LONG start', 60_000);
+  await sleep(1000);
+  await control.command('notebook.cancelExecution');
+  await notebookOutputs(wb, 'KeyboardInterrupt', 30_000);
+  await sleep(1000);
+  await wb.screenshot('20b-thread-notebook-interrupt');
+
+  // Who ran what, where: the user's cells and the agent's calls in one thread, the chat's.
+  const audit = auditEntries();
+  const user = audit.find((a) => /E2E_NBVAR set/.test(a.code || ''));
+  const agent = audit.find((a) => /E2E_NBVAR read/.test(a.code || ''));
+  const long = audit.find((a) => /E2E_NB_LONG/.test(a.code || ''));
+  assert(user && agent && long, `missing audit entries: ${JSON.stringify({ user: !!user, agent: !!agent, long: !!long })}`);
+  assert(user.caller === 'vscode:user' && agent.caller === 'vscode:chat', `callers: user cell ${user.caller}, agent ${agent.caller}`);
+  assert(user.thread === agent.thread && user.thread.startsWith('chat:'), `the notebook ran in ${user.thread}, the agent in ${agent.thread}: not the chat's one thread`);
+  assert(long.status === 'interrupted', `the interrupted cell is audited as ${long.status}`);
+  await control.command('workbench.action.revertAndCloseActiveEditor');
+}
