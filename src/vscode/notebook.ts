@@ -13,6 +13,7 @@ import { Settings } from './config';
 import { cellOutput, errorItem, LiveOutputs, outcomeOutputs } from './notebookOutputs';
 import { cellSource, NOTEBOOK_TYPE, NotebookThreads, threadNotebook } from './notebookThreads';
 import { SessionEvent, SessionsModel } from './sessions';
+import { notebookThreadKey } from './threads';
 import { ToolService } from './tools';
 
 export { bundleItems, cellOutput, joinStreams, notesOutput, outcomeOutputs } from './notebookOutputs';
@@ -20,6 +21,7 @@ export { NOTEBOOK_TYPE } from './notebookThreads';
 
 export const NOTEBOOK_CONTROLLER_ID = 'code-interpreter-sandbox';
 export const RESTART_NOTEBOOK_KERNEL = 'codeInterpreter.restartNotebookKernel';
+export const ATTACH_NOTEBOOK = 'codeInterpreter.attachNotebook';
 
 export interface NotebookDeps {
   model: SessionsModel;
@@ -74,15 +76,20 @@ export class SandboxNotebooks implements vscode.Disposable {
   register(): vscode.Disposable[] {
     return [
       this,
-      vscode.commands.registerCommand(RESTART_NOTEBOOK_KERNEL, async (arg?: unknown) => {
-        try {
-          await this.restart(arg);
-        } catch (err) {
-          this.d.log.error(`${RESTART_NOTEBOOK_KERNEL} failed: ${errorMessage(err)}`);
-          void vscode.window.showErrorMessage(errorMessage(err));
-        }
-      }),
+      this.command(RESTART_NOTEBOOK_KERNEL, (arg) => this.restart(arg)),
+      this.command(ATTACH_NOTEBOOK, (arg) => this.attach(arg)),
     ];
+  }
+
+  private command(id: string, run: (arg: unknown) => Promise<void>): vscode.Disposable {
+    return vscode.commands.registerCommand(id, async (arg?: unknown) => {
+      try {
+        await run(arg);
+      } catch (err) {
+        this.d.log.error(`${id} failed: ${errorMessage(err)}`);
+        void vscode.window.showErrorMessage(errorMessage(err));
+      }
+    });
   }
 
   dispose(): void {
@@ -214,14 +221,46 @@ export class SandboxNotebooks implements vscode.Disposable {
 
   /** The toolbar's interrupt: the running cell is interrupted, the rest of its run is not started. */
   private interrupt(notebook: vscode.NotebookDocument): void {
-    for (const run of this.running.get(this.d.threads.keyOf(notebook)) ?? []) run.cancel();
+    const key = this.d.threads.keyOf(notebook);
+    for (const run of this.running.get(key) ?? []) run.cancel();
+    // An agent's cell running in this notebook stops too (its caller is told it was interrupted).
+    if ([...this.mirrored.values()].some((cells) => cells.some((c) => c.doc === notebook))) this.d.model.session(key).interrupt();
+  }
+
+  /** The notebook a command was given, or the active one. */
+  private notebookOf(arg: unknown): vscode.NotebookDocument {
+    const uri = notebookUriOf(arg) ?? vscode.window.activeNotebookEditor?.notebook.uri;
+    const notebook = vscode.workspace.notebookDocuments.find((d) => d.uri.toString() === uri?.toString());
+    if (!notebook) throw new Error(vscode.l10n.t('Open a notebook first.'));
+    return notebook;
+  }
+
+  /** The picker: run the notebook in another thread's session (a chat's), or in its own again. */
+  private async attach(arg: unknown): Promise<void> {
+    const notebook = this.notebookOf(arg);
+    const current = this.d.threads.keyOf(notebook);
+    const own = notebookThreadKey(notebook.uri);
+    await this.d.model.refresh();
+    type Item = vscode.QuickPickItem & { key: string };
+    const mark = (key: string) => (key === current ? vscode.l10n.t('(current)') : undefined);
+    const items: Item[] = [
+      { label: vscode.l10n.t("This notebook's own session"), description: mark(own), key: own },
+      { label: '', kind: vscode.QuickPickItemKind.Separator, key: '' },
+      ...this.d.model
+        .list()
+        .filter((s) => s.threadKey !== own)
+        .map((s) => ({ label: s.title, description: [s.state, mark(s.threadKey)].filter(Boolean).join(' '), key: s.threadKey })),
+    ];
+    const pick = await vscode.window.showQuickPick(items, { title: vscode.l10n.t('Run this notebook in which sandbox session?'), placeHolder: vscode.l10n.t("Its cells will share that session's variables and files") });
+    if (!pick?.key || pick.key === current) return;
+    this.interrupt(notebook);
+    await this.d.threads.bind(notebook, pick.key === own ? undefined : pick.key);
+    this.d.log.info(`notebook: ${notebook.uri.toString(true)} now runs in ${pick.key}`);
   }
 
   /** The notebook's thread restarts its kernel (variables cleared, files kept); counts start again. */
   private async restart(arg: unknown): Promise<void> {
-    const uri = notebookUriOf(arg) ?? vscode.window.activeNotebookEditor?.notebook.uri;
-    const notebook = vscode.workspace.notebookDocuments.find((d) => d.uri.toString() === uri?.toString());
-    if (!notebook) throw new Error(vscode.l10n.t('Open a notebook first.'));
+    const notebook = this.notebookOf(arg);
     const key = this.d.threads.keyOf(notebook);
     this.interrupt(notebook);
     await this.d.restartKernel(key);
@@ -252,7 +291,7 @@ class MirroredCell {
 
   constructor(
     private readonly controller: vscode.NotebookController,
-    private readonly doc: vscode.NotebookDocument,
+    readonly doc: vscode.NotebookDocument,
     private readonly start: ExecutionStart,
     private readonly order: number,
     private readonly log: Logger,

@@ -84,6 +84,24 @@ export class NotebookThreads {
     await this.memento.update(OPENED_KEY, opened.slice(-MAX_OPENED));
   }
 
+  /**
+   * Run a notebook in a thread (undefined: its own): the thread is remembered and written to the
+   * notebook's metadata (saved with it), as when the thread was opened as a notebook.
+   */
+  async bind(notebook: vscode.NotebookDocument, threadKey: string | undefined): Promise<void> {
+    if (threadKey) await this.remember(threadKey);
+    const metadata = { ...notebook.metadata };
+    const ipynb = { ...record(metadata.metadata) };
+    const ours: Record<string, unknown> = { ...record(ipynb.code_interpreter) };
+    if (threadKey) ours.thread = threadKey;
+    else delete ours.thread;
+    ipynb.code_interpreter = ours;
+    metadata.metadata = ipynb;
+    const edit = new vscode.WorkspaceEdit();
+    edit.set(notebook.uri, [vscode.NotebookEdit.updateNotebookMetadata(metadata)]);
+    if (!(await vscode.workspace.applyEdit(edit))) throw new Error(vscode.l10n.t('The notebook could not be changed (is it read-only?).'));
+  }
+
   /** The open .ipynb documents that run in a thread. */
   documentsOf(threadKey: string): vscode.NotebookDocument[] {
     return vscode.workspace.notebookDocuments.filter((d) => d.notebookType === NOTEBOOK_TYPE && !d.isClosed && this.keyOf(d) === threadKey);

@@ -3,7 +3,7 @@
 // controller selected); a cell the user types and runs there sets a variable that the next
 // @interpreter request reads (one kernel); that request's cell is appended to the open notebook with
 // its output; a long cell is interrupted from the notebook (VS Code's own Interrupt) with
-// KeyboardInterrupt. The audit log says who ran what, in which thread.
+// KeyboardInterrupt, and its Restart clears the variables. The audit log says who ran what, in which thread.
 import { assert, log, sleep, waitFor } from './lib.mjs';
 
 const PYTHON_TOOL = 'codeInterpreter_executePythonCode';
@@ -49,14 +49,19 @@ async function typeAndRunCell(wb, control, code) {
 
 export async function checkThreadNotebook({ wb, control, auditEntries, transcript, approvals }) {
   const page = wb.page;
-  // The chat in view is a thread that has run code (the recall in a new thread, with its NameError).
+  // The chat in view is a thread that has run the scripted model's code (the recall in a new thread,
+  // or the chart when only this check and the chart's run: E2E_ONLY).
   const n = await wb.responseCount();
   await wb.typeChat('@interpreter /notebook open this thread');
   await wb.waitForResponse(/Opened this thread as a notebook/, { timeoutMs: 60_000, minIndex: n });
   await page.locator('.notebook-editor').first().waitFor({ state: 'visible', timeout: 30_000 });
-  await waitFor('the agent\'s cell in the notebook', async () => (await cellTexts(page)).some((t) => t.includes('E2E_RECALL')), { timeoutMs: 30_000 });
-  await waitFor('the notebook\'s kernel to be "Code Interpreter Sandbox"', async () => /Code Interpreter Sandbox/.test(await page.locator('.notebook-editor, .monaco-workbench .part.editor').first().innerText().catch(() => '')), { timeoutMs: 15_000, intervalMs: 500 });
-  await notebookOutputs(wb, 'NameError', 30_000);
+  const AGENT = /E2E_(RECALL|CHART)/;
+  await waitFor('the agent\'s cell in the notebook', async () => (await cellTexts(page)).some((t) => AGENT.test(t)), { timeoutMs: 30_000 });
+  await waitFor('the notebook\'s kernel to be "Code Interpreter Sandbox"', async () => page.locator('.part.editor').getByText('Code Interpreter Sandbox', { exact: true }).first().isVisible().catch(() => false), { timeoutMs: 15_000, intervalMs: 500 });
+  const opened = await control.send({ op: 'notebook' });
+  log(`opened: ${JSON.stringify(opened.cells.map((c) => [c.order, c.success, c.text.slice(0, 40), c.outputs.map((o) => o.map((i) => i.mime))]))}`);
+  await sleep(1500);
+  await wb.screenshot('20a-thread-notebook-opened');
 
   // The user's cell: a variable in the thread's kernel.
   await typeAndRunCell(wb, control, 'nb_value = 2121; print("E2E_NBVAR set", nb_value)');
@@ -74,10 +79,17 @@ export async function checkThreadNotebook({ wb, control, auditEntries, transcrip
   await control.command('notebook.focusBottom');
   await sleep(1500);
   await wb.screenshot('20-thread-notebook');
-  const texts = await cellTexts(page);
-  log(`thread notebook cells: ${JSON.stringify(texts.map((t) => t.slice(0, 60)))}`);
-  const order = ['E2E_RECALL', 'E2E_NBVAR set', 'E2E_NBVAR read'].map((s) => texts.findIndex((t) => t.includes(s)));
+  // The notebook as the extension host has it: the cells in the order they ran, each with its output.
+  const nb = await control.send({ op: 'notebook' });
+  assert(nb && nb.type === 'jupyter-notebook', `no notebook is active: ${JSON.stringify(nb).slice(0, 200)}`);
+  const outputText = (c) => c.outputs.flat().map((i) => i.text || '').join('\n');
+  log(`thread notebook cells: ${JSON.stringify(nb.cells.map((c) => [c.order, c.success, c.text.slice(0, 50), outputText(c).slice(0, 50)]))}`);
+  const order = [AGENT, /E2E_NBVAR set/, /E2E_NBVAR read/].map((re) => nb.cells.findIndex((c) => re.test(c.text)));
   assert(order.every((i, k) => i >= 0 && (k === 0 || i > order[k - 1])), `the cells are not in the order they ran (agent's, user's, agent's): ${JSON.stringify(order)}`);
+  const read = nb.cells[order[2]];
+  assert(/E2E_NBVAR read 4242/.test(outputText(read)) && read.success === true && read.order > nb.cells[order[1]].order, `the agent's appended cell: ${JSON.stringify(read).slice(0, 400)}`);
+  const thread = nb.metadata && nb.metadata.metadata && nb.metadata.metadata.code_interpreter && nb.metadata.metadata.code_interpreter.thread;
+  assert(typeof thread === 'string' && thread.startsWith('chat:'), `the notebook's metadata names no chat thread: ${JSON.stringify(nb.metadata).slice(0, 300)}`);
 
   // Interrupt from the notebook: the long cell stops with KeyboardInterrupt.
   await typeAndRunCell(wb, control, 'import time; print("E2E_NB_LONG start", flush=True); time.sleep(300)');
@@ -88,6 +100,11 @@ export async function checkThreadNotebook({ wb, control, auditEntries, transcrip
   await sleep(1000);
   await wb.screenshot('20b-thread-notebook-interrupt');
 
+  // Restart from the notebook (its toolbar's command): the thread's variables are gone.
+  await control.command('codeInterpreter.restartNotebookKernel');
+  await typeAndRunCell(wb, control, 'print("E2E_NB_RESTARTED", "nb_value" in globals())');
+  await notebookOutputs(wb, 'E2E_NB_RESTARTED False', 120_000);
+
   // Who ran what, where: the user's cells and the agent's calls in one thread, the chat's.
   const audit = auditEntries();
   const user = audit.find((a) => /E2E_NBVAR set/.test(a.code || ''));
@@ -95,7 +112,7 @@ export async function checkThreadNotebook({ wb, control, auditEntries, transcrip
   const long = audit.find((a) => /E2E_NB_LONG/.test(a.code || ''));
   assert(user && agent && long, `missing audit entries: ${JSON.stringify({ user: !!user, agent: !!agent, long: !!long })}`);
   assert(user.caller === 'vscode:user' && agent.caller === 'vscode:chat', `callers: user cell ${user.caller}, agent ${agent.caller}`);
-  assert(user.thread === agent.thread && user.thread.startsWith('chat:'), `the notebook ran in ${user.thread}, the agent in ${agent.thread}: not the chat's one thread`);
+  assert(user.thread === agent.thread && user.thread === thread, `the notebook ran in ${user.thread}, the agent in ${agent.thread}, the notebook names ${thread}: not the chat's one thread`);
   assert(long.status === 'interrupted', `the interrupted cell is audited as ${long.status}`);
   await control.command('workbench.action.revertAndCloseActiveEditor');
 }
