@@ -90,6 +90,8 @@ export function plotlyOutput(figure: unknown, fallback: () => HTMLElement): HTML
   };
   loadPlotly()
     .then((Plotly) => {
+      // A cell re-rendered while plotly.js loaded (it ended) threw this one away: nothing to draw.
+      if (!plot.isConnected) return;
       const layout = themeLayout(fig.layout, { foreground: cssVar('--vscode-editor-foreground'), fontFamily: cssVar('--vscode-font-family') });
       return Plotly.newPlot(plot, fig.data, layout, { ...PLOTLY_CONFIG }).then(() => {
         // Follows the panel's width. (plotly's own `responsive` listens on window and keeps every
