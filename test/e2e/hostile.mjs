@@ -266,7 +266,8 @@ export async function checkHostileOutput({ wb, control, hostile: h, askInNewChat
           manyOutputs: manyCell.querySelectorAll('.cell-outputs > .output-rich').length,
           manyBold: manyCell.querySelectorAll('.cell-outputs .output-html b').length,
           plotly,
-          configLink: document.body.textContent.includes('H-plotly-config-link'),
+          // In the outputs (the cell's code, shown above them, has the figure's JSON).
+          configLink: text.includes('H-plotly-config-link'),
           ran: window.__hostileRan ?? null,
           title: document.title,
         };
