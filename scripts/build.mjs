@@ -22,6 +22,9 @@ if (existsSync('webview/main.ts')) {
   // vscode-elements draws its icons with the codicon font, shipped next to the bundle.
   await mkdir('dist/codicons', { recursive: true });
   for (const f of ['codicon.css', 'codicon.ttf']) await cp(`node_modules/@vscode/codicons/dist/${f}`, `dist/codicons/${f}`);
+  // plotly.js's strict bundle (no eval: the panel's CSP has no 'unsafe-eval'), which the panel loads
+  // only when it shows a Plotly figure (webview/plotly.ts).
+  await cp('node_modules/plotly.js-strict-dist-min/plotly-strict.min.js', 'dist/plotly.min.js');
 }
 
 if (process.argv.includes('--watch')) {

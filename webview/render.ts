@@ -1,6 +1,10 @@
-/** Cells and outputs → DOM. Output content is only ever set as text, sanitised HTML, or data: images. */
+/**
+ * Cells and outputs → DOM. Output content is only ever set as text, sanitised HTML, data: images,
+ * or a cleaned Plotly figure drawn by plotly.js.
+ */
 import MarkdownIt from 'markdown-it';
 import { ansiToFragment, stripAnsi } from './ansi';
+import { plotlyOutput } from './plotly';
 import { PanelCell, PanelFile, PanelOutput } from './protocol';
 import { sanitizeHtml } from './sanitize';
 
@@ -26,6 +30,8 @@ function text(value: unknown): string {
 
 /** IPython's default repr (`<IPython.core.display.Latex object>`): shown only when nothing better is there. */
 const DEFAULT_REPR = /^<[\w.]+( object)?( at 0x[0-9a-f]+)?>$/;
+
+const PLOTLY = 'application/vnd.plotly.v1+json';
 
 const IMAGE_TYPES = ['image/png', 'image/jpeg', 'image/gif', 'image/webp'] as const;
 
@@ -54,6 +60,12 @@ function pre(content: string, className: string): HTMLElement {
 
 /** One mime bundle: the richest representation we can show safely. */
 function bundle(data: Record<string, unknown>, ctx: RenderContext): HTMLElement {
+  // A Plotly figure, interactive (cleaned first; plotly.ts). If it is no figure or plotly fails,
+  // the rest of the bundle is shown as if the figure were not there (its text form).
+  if (data[PLOTLY] !== undefined) {
+    const { [PLOTLY]: figure, ...rest } = data;
+    return plotlyOutput(figure, () => bundle(Object.keys(rest).length ? rest : { 'text/plain': '(a Plotly chart that could not be shown)' }, ctx));
+  }
   for (const mime of IMAGE_TYPES) {
     if (data[mime] !== undefined) return image(mime, text(data[mime]), stripAnsi(text(data['text/plain'] ?? 'image output')).slice(0, 200));
   }

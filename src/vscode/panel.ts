@@ -103,6 +103,8 @@ export class OutputPanel implements vscode.Disposable {
   private html(webview: vscode.Webview): string {
     const nonce = randomBytes(16).toString('base64');
     const asset = (...p: string[]) => webview.asWebviewUri(vscode.Uri.joinPath(this.extensionUri, ...p)).toString();
+    // No 'unsafe-eval' and no inline style: plotly.js (dist/plotly.min.js, its strict bundle, which the
+    // page loads with this nonce when it shows a Plotly figure) needs neither (webview/plotly.ts).
     const csp = [
       "default-src 'none'",
       `img-src ${webview.cspSource} data:`,
@@ -126,7 +128,7 @@ export class OutputPanel implements vscode.Disposable {
 <title>Code Interpreter</title>
 </head>
 <body>
-<div id="app" data-nonce="${nonce}"></div>
+<div id="app" data-nonce="${nonce}" data-plotly="${asset('dist', 'plotly.min.js')}"></div>
 <script nonce="${nonce}" src="${asset('dist', 'webview.js')}"></script>
 </body>
 </html>`;

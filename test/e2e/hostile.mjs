@@ -194,6 +194,8 @@ export async function checkHostileOutput({ wb, control, hostile: h, askInNewChat
 
     // ---- the output panel: everything shown, nothing live
     panel = (await panelFrame()) || panel;
+    // plotly.js (5 MB) is loaded when the first figure is shown: the hostile one is drawn when it has.
+    await waitFor('the hostile Plotly figure to be drawn', () => panel.evaluate(() => !!document.querySelector('.output-plotly .js-plotly-plot svg.main-svg')), { timeoutMs: 90_000, intervalMs: 1000 });
     await waitFor(`the panel to show the last of the ${h.MANY_OUTPUTS} outputs`, () => panel.evaluate((last) => document.body.innerText.includes(last), `H-many-${h.MANY_OUTPUTS - 1}`), { timeoutMs: 120_000, intervalMs: 1000 });
     const shown = Date.now();
     log(`the panel showed all ${h.MANY_OUTPUTS} outputs ${((shown - ran) / 1000).toFixed(1)} s after the answer`);
@@ -205,8 +207,26 @@ export async function checkHostileOutput({ wb, control, hostile: h, askInNewChat
         if (!cell || !manyCell) return { missing: `cells: corpus ${!!cell}, many ${!!manyCell}` };
         const out = cell.querySelector('.cell-outputs');
         const text = out.textContent || '';
-        const all = [...document.querySelectorAll('#cells *')];
+        // plotly.js's drawing of the Plotly output (an <svg> it builds, styled through the CSSOM) is
+        // checked on its own below; everything else is made by the panel from output content.
+        const all = [...document.querySelectorAll('#cells *')].filter((e) => !e.closest('.js-plotly-plot'));
         const live = all.filter((e) => forbidden.includes(e.tagName.toLowerCase())).map((e) => e.tagName.toLowerCase());
+        const plot = out.querySelector('.output-plotly .js-plotly-plot');
+        const plotEls = plot ? [...plot.querySelectorAll('*')] : [];
+        const plotly = plot
+          ? {
+              drawn: !!plot.querySelector('svg.main-svg .scatterlayer .point'),
+              title: (plot.querySelector('.gtitle')?.textContent || '').trim(),
+              text: plot.textContent || '',
+              // What plotly would make of the figure's markup: links, pictures, foreign content, handlers.
+              live: plotEls.filter((e) => ['a', 'image', 'img', 'foreignobject', 'script', 'iframe', 'object', 'embed', 'style', 'link', 'use'].includes(e.tagName.toLowerCase())).map((e) => e.tagName.toLowerCase()),
+              attrs: plotEls.flatMap((e) =>
+                [...e.attributes]
+                  .filter((a) => /^on/i.test(a.name) || ['href', 'xlink:href', 'src', 'srcdoc', 'target', 'action', 'formaction'].includes(a.name) || /url\(\s*['"]?(?!#)/i.test(a.value))
+                  .map((a) => `${e.tagName.toLowerCase()}[${a.name}=${a.value.slice(0, 60)}]`),
+              ),
+            }
+          : null;
         const attrs = all.flatMap((e) =>
           [...e.attributes]
             .filter((a) => /^on/i.test(a.name) || ['href', 'style', 'srcdoc', 'srcset', 'action', 'formaction', 'poster', 'background', 'xlink:href'].includes(a.name) || (a.name === 'src' && !a.value.startsWith('data:image/')))
@@ -245,6 +265,9 @@ export async function checkHostileOutput({ wb, control, hostile: h, askInNewChat
           nameRows,
           manyOutputs: manyCell.querySelectorAll('.cell-outputs > .output-rich').length,
           manyBold: manyCell.querySelectorAll('.cell-outputs .output-html b').length,
+          plotly,
+          // In the outputs (the cell's code, shown above them, has the figure's JSON).
+          configLink: text.includes('H-plotly-config-link'),
           ran: window.__hostileRan ?? null,
           title: document.title,
         };
@@ -270,6 +293,14 @@ export async function checkHostileOutput({ wb, control, hostile: h, askInNewChat
     const badNames = panelSeen.nameRows.filter((r) => !r.found || !r.text || r.shape !== r.benign);
     assert(badNames.length === 0, `hostile file names in the panel are not plain text like ${h.BENIGN_NAME}: ${JSON.stringify(badNames).slice(0, 1500)}`);
     // A markdown link is the panel's own: no href for VS Code's webview host to follow.
+    // The Plotly figure: drawn, its links' text kept and the links gone, nothing loaded, our config.
+    const plotly = panelSeen.plotly;
+    assert(plotly && plotly.drawn, `the hostile Plotly figure is not drawn in the panel: ${JSON.stringify(plotly)}`);
+    assert(/H-plotly-title H-plotly-jslink H-plotly-httplink/.test(plotly.title), `the Plotly title does not show its links' text as text: ${plotly.title}`);
+    // (plotly draws a tag it does not know, like the <img onerror> point text, as text or not at all.)
+    assert(['H-plotly-point', 'H-plotly-point-js', 'H-plotly-name', 'H-plotly-annotation'].every((t) => plotly.text.includes(t)), `the Plotly figure's link texts are not shown as text: ${plotly.text.slice(0, 500)}`);
+    assert(plotly.live.length === 0 && plotly.attrs.length === 0, `plotly made links, pictures or handlers of the figure: ${[...plotly.live, ...plotly.attrs].slice(0, 20).join(' | ')}`);
+    assert(!panelSeen.configLink, "the figure's own config was used (its link text is shown)");
     const httpLink = panelSeen.mdLinks.find((l) => l.text === 'H-md-httplink');
     assert(httpLink && httpLink.data === `${h.REMOTE}/md-link` && httpLink.cls.includes('link-inert'), `the markdown http link is not an inert link: ${JSON.stringify(panelSeen.mdLinks)}`);
 

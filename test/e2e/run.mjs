@@ -22,6 +22,7 @@ import {
 } from './lib.mjs';
 import { loadHostileCorpus, hostileScenario, checkHostileOutput } from './hostile.mjs';
 import { checkThreadNotebook, notebookVariableScenario } from './notebook.mjs';
+import { plotlyScenario, checkPlotly } from './plotly.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const E2E = join(ROOT, '.e2e');
@@ -151,8 +152,8 @@ async function prepare() {
   for (const d of ['user-data/User', 'extensions', 'control', 'xdg-config', 'xdg-data', 'xdg-state', 'xdg-cache']) mkdirSync(join(RUN, d), { recursive: true });
   mkdirSync(ARTIFACTS, { recursive: true });
 
-  // Scenarios whose code lives beside the suite (the hostile-output corpus, test/helpers/hostile.ts).
-  writeFileSync(join(RUN, 'control', 'scenarios.json'), JSON.stringify([hostileScenario(hostile), notebookVariableScenario()]));
+  // Scenarios whose code lives beside the suite (the hostile-output corpus, test/helpers/hostile.ts; reading a notebook's variable; the Plotly figure).
+  writeFileSync(join(RUN, 'control', 'scenarios.json'), JSON.stringify([hostileScenario(hostile), notebookVariableScenario(), plotlyScenario()]));
 
   const fixtureVsix = join(RUN, 'scripted-model.vsix');
   const r = await run(join(ROOT, 'node_modules/.bin/vsce'), ['package', '--no-dependencies', '--skip-license', '-o', fixtureVsix], { cwd: FIXTURE });
@@ -610,6 +611,12 @@ async function main() {
     assert(!seen.hostileImg, 'the hostile <img onerror>/<script> survived sanitising');
     assert(seen.progress, 'the progress line is not collapsed in the panel');
   }, { needs: [charted] });
+
+  // Issue 15: a Plotly figure is drawn by plotly.js in the output panel and answers the mouse, under
+  // the panel's CSP (no violation), and the model is told of it as text.
+  await check('a Plotly figure (fig.show()) is interactive in the output panel: hover changes its DOM, no CSP violation', async () => {
+    await checkPlotly({ wb, askInNewChat, transcript, approvals });
+  }, { needs: [activated] });
 
   // Issue 12: the hostile-output corpus (test/helpers/hostile.ts) through @interpreter: the output
   // panel, the chat and the sessions view run none of it, load nothing, and show names as text.

@@ -123,7 +123,43 @@ export const BAD_PNG_ITEM: RichItem = {
   body: `iVBORw0KGgo=)\n\n**H-png-bold** [H-png-link](command:workbench.action.terminal.new) ![H-png-img](${REMOTE}/png-inject.png) <img/src=x/onerror=${nameScript('png-onerror')}>`,
 };
 
-export const RICH_ITEMS: RichItem[] = [...HTML_ITEMS, MARKDOWN_ITEM, SVG_ITEM, BAD_PNG_ITEM];
+/**
+ * A Plotly figure (the panel draws it with plotly.js) whose text is markup: links to javascript: and
+ * a remote site in its title, a trace name, point texts and an annotation (plotly would make
+ * <a href> of them), an <img onerror> in a point's text, a layout image and a map style from the
+ * remote host, and a config of its own asking for links out. The panel keeps the text, drops the
+ * links, loads nothing and uses its own config. `body` is the figure's JSON.
+ */
+export const PLOTLY_ITEM: RichItem = {
+  id: 'plotly',
+  mime: 'application/vnd.plotly.v1+json',
+  label: 'H-label-plotly',
+  visible: 'H-plotly-title',
+  body: JSON.stringify({
+    data: [
+      {
+        type: 'scatter',
+        mode: 'markers+text',
+        x: [1, 2, 3],
+        y: [3, 1, 2],
+        name: `<a href="javascript:${P('plotly-name')}">H-plotly-name</a>`,
+        text: [`<img src=x onerror="${P('plotly-text')}">`, `<a href="${REMOTE}/plotly-point">H-plotly-point</a>`, `<a href=" JaVaScRiPt:${P('plotly-point-js')}">H-plotly-point-js</a>`],
+        hovertemplate: `<a href="javascript:${P('plotly-hover')}">H-plotly-hover</a> %{x}<extra></extra>`,
+        showlegend: true,
+      },
+    ],
+    layout: {
+      title: { text: `H-plotly-title <a href="javascript:${P('plotly-title')}">H-plotly-jslink</a> <a href="${REMOTE}/plotly-title">H-plotly-httplink</a>` },
+      images: [{ source: `${REMOTE}/plotly-image.png`, xref: 'paper', yref: 'paper', x: 0, y: 1, sizex: 0.3, sizey: 0.3 }],
+      annotations: [{ text: `<a href="${REMOTE}/plotly-annotation" target="_blank">H-plotly-annotation</a>`, x: 2, y: 1, showarrow: false }],
+      map: { style: `${REMOTE}/plotly-map-style.json` },
+      height: 320,
+    },
+    config: { showLink: true, linkText: 'H-plotly-config-link', plotlyServerURL: REMOTE, topojsonURL: `${REMOTE}/topojson/`, displaylogo: true },
+  }),
+};
+
+export const RICH_ITEMS: RichItem[] = [...HTML_ITEMS, MARKDOWN_ITEM, SVG_ITEM, BAD_PNG_ITEM, PLOTLY_ITEM];
 
 /** ANSI escapes: colours, OSC 8 hyperlinks (ST and BEL ends), cursor movement, screen clear, title set. */
 export const ANSI_LINE = [
@@ -190,11 +226,11 @@ export function hostileCode(): string {
   const files = [...HOSTILE_NAMES.map((n) => [n.name, n.content]), [BENIGN_NAME, 'benign\n']];
   return [
     '# The hostile-output corpus (test/helpers/hostile.ts): nothing here may run or load in a UI.',
-    'import os, sys',
+    'import json, os, sys',
     'from IPython.display import display',
     `ITEMS = [\n    ${items},\n]`,
     'for mime, body, label in ITEMS:',
-    '    display({mime: body, "text/plain": label}, raw=True)',
+    '    display({mime: json.loads(body) if mime.endswith("+json") else body, "text/plain": label}, raw=True)',
     `print(${py(STDOUT_LINE)})`,
     `print(${py(ANSI_LINE)})`,
     `print(${py(STDERR_LINE)}, file=sys.stderr)`,
@@ -221,7 +257,7 @@ export function manyOutputsCode(): string {
 }
 
 /** Corpus labels: text that, inside a link, a bold or an image of a chat response, means output turned into markup. */
-export const LABEL = /\bH-(?:html|md|png|stdout|stderr|ansi|label|many|svg)-?[\w-]*/;
+export const LABEL = /\bH-(?:html|md|png|stdout|stderr|ansi|label|many|svg|plotly)-?[\w-]*/;
 
 /**
  * What a CSP violation report names as its kind, e.g. "img-src https://hostile.invalid/x.png".

@@ -81,7 +81,7 @@ describe('package.json manifest', () => {
   it('ships the files the VSIX needs', () => {
     for (const f of ['LICENSE', '.vscodeignore', 'media/icon.png', 'media/icon.svg', 'media/panel.css']) assert.ok(existsSync(join(root, f)), f);
     const ignore = readFileSync(join(root, '.vscodeignore'), 'utf8');
-    for (const keep of ['!dist/extension.js', '!dist/webview.js', '!sandbox-image/**', '!media/**', '!package.nls.json']) assert.ok(ignore.includes(keep), keep);
+    for (const keep of ['!dist/extension.js', '!dist/webview.js', '!dist/plotly.min.js', '!sandbox-image/**', '!media/**', '!package.nls.json']) assert.ok(ignore.includes(keep), keep);
     assert.match(pkg.engines.vscode, /^\^1\.1(3[0-9])\.\d+$/);
   });
 });

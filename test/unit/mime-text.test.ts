@@ -26,6 +26,8 @@ describe('rich outputs as text (model, terminal)', () => {
   it('says what a picture it cannot attach is', () => {
     assert.match(bundleText({ 'text/plain': '<Figure size 640x480 with 1 Axes>', 'image/svg+xml': '<svg/>' }), /^<Figure size 640x480 with 1 Axes>\n\[an SVG image/);
     assert.match(bundleText({ 'application/vnd.plotly.v1+json': {} }), /Plotly chart/);
+    // No picture of a Plotly figure can be made in the sandbox (no kaleido): the model is not told of one.
+    assert.doesNotMatch(bundleText({ 'text/plain': 'Figure({...})', 'application/vnd.plotly.v1+json': {} }), /PNG|image (is )?attached/i);
     assert.equal(bundleText({ 'application/x-unknown': 1 }), '[output of type application/x-unknown]');
   });
 
