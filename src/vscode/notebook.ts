@@ -209,14 +209,49 @@ export class SandboxNotebooks implements vscode.Disposable {
       return undefined;
     });
     await this.d.threads.remember(threadKey);
-    const doc = await vscode.workspace.openNotebookDocument(NOTEBOOK_TYPE, threadNotebook(threadKey, records, environment));
+    // The cells go in without their outputs, which are then set the way a run sets them: outputs
+    // inside openNotebookDocument's data reach a remote window's renderer without their bytes (VS
+    // Code 1.139 with code-server: "reading 'byteLength'"), while a cell execution's always arrive.
+    const data = threadNotebook(threadKey, records, environment);
+    const outputs = data.cells.map((c) => c.outputs ?? []);
+    for (const c of data.cells) c.outputs = [];
+    const doc = await vscode.workspace.openNotebookDocument(NOTEBOOK_TYPE, data);
     this.controller.updateNotebookAffinity(doc, vscode.NotebookControllerAffinity.Preferred);
+    const selected = this.selection(doc);
     const editor = await vscode.window.showNotebookDocument(doc);
     await vscode.commands.executeCommand('notebook.selectKernel', { notebookEditor: editor, id: NOTEBOOK_CONTROLLER_ID, extension: this.d.extensionId });
+    if (await selected) {
+      for (const [i, items] of outputs.entries()) {
+        if (!items.length) continue;
+        const cell = doc.cellAt(i);
+        const execution = this.controller.createNotebookCellExecution(cell);
+        const record = records.find((r) => r.id === (cell.metadata.metadata as { code_interpreter?: { execution?: string } } | undefined)?.code_interpreter?.execution);
+        const started = record ? Date.parse(record.started) : undefined;
+        execution.executionOrder = cell.executionSummary?.executionOrder;
+        execution.start(started);
+        await execution.replaceOutput(items);
+        execution.end(cell.executionSummary?.success, started !== undefined && record ? started + record.durationMs : undefined);
+      }
+    } else {
+      this.d.log.warn(`notebook: the sandbox kernel was not selected for ${doc.uri.toString(true)}; its cells are shown without their outputs`);
+    }
     // The thread's next cell is numbered after the ones shown.
     this.counts.set(threadKey, Math.max(this.counts.get(threadKey) ?? 0, records.length));
     this.d.log.info(`notebook: opened ${threadKey} with ${records.length} cells`);
     return editor;
+  }
+
+  /** Resolves true once this controller is the notebook's kernel (false after a few seconds without). */
+  private selection(notebook: vscode.NotebookDocument): Promise<boolean> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => done(false), 5000);
+      const sub = this.controller.onDidChangeSelectedNotebooks((e) => e.notebook === notebook && e.selected && done(true));
+      const done = (ok: boolean) => {
+        clearTimeout(timer);
+        sub.dispose();
+        resolve(ok);
+      };
+    });
   }
 
   /** The toolbar's interrupt: the running cell is interrupted, the rest of its run is not started. */
@@ -280,8 +315,8 @@ export function notebookUriOf(arg: unknown): vscode.Uri | undefined {
 
 /**
  * An execution someone else started in a notebook's thread, appended to the notebook as a cell: shown
- * running with its outputs live when the sandbox's controller is the notebook's kernel, else filled in
- * when it ends (a cell execution needs the notebook's selected controller).
+ * running with its outputs live when the sandbox's controller is the notebook's kernel, else given its
+ * execution order and status when it ends (a cell execution needs the notebook's selected controller).
  */
 class MirroredCell {
   private chain: Promise<void>;
@@ -325,15 +360,14 @@ class MirroredCell {
 
   end(record: ExecutionRecord): void {
     this.then(async () => {
-      const outputs = coalesceStreams(record.outputs).map(cellOutput).filter((o) => o !== undefined);
       const ok = record.status === 'ok';
       if (this.execution && this.live) {
         await this.live.flush();
-        if (JSON.stringify(record.outputs) !== JSON.stringify(this.live.received)) await this.execution.replaceOutput(outputs);
+        if (JSON.stringify(record.outputs) !== JSON.stringify(this.live.received)) await this.execution.replaceOutput(coalesceStreams(record.outputs).map(cellOutput).filter((o) => o !== undefined));
         this.execution.end(ok, (Date.parse(record.started) || Date.now()) + record.durationMs);
       } else if (this.cell && !this.cell.notebook.isClosed && this.cell.index >= 0) {
+        // Without outputs: they would travel as openNotebookDocument's do (see openThread); the panel shows them.
         const data = new vscode.NotebookCellData(vscode.NotebookCellKind.Code, this.cell.document.getText(), 'python');
-        data.outputs = outputs;
         data.executionSummary = { executionOrder: this.order, success: ok };
         const edit = new vscode.WorkspaceEdit();
         edit.set(this.doc.uri, [vscode.NotebookEdit.replaceCells(new vscode.NotebookRange(this.cell.index, this.cell.index + 1), [data])]);

@@ -44,7 +44,8 @@ async function typeAndRunCell(wb, control, code) {
   await page.keyboard.press('Escape');
   const typed = (await cellTexts(page)).pop();
   assert(typed && typed.replace(/\s+/g, '') === code.replace(/\s+/g, ''), `the new cell holds ${JSON.stringify(typed)}, not ${JSON.stringify(code)}`);
-  await control.command('notebook.cell.execute');
+  // The command resolves when the cell has run: not waited for (a long cell is interrupted meanwhile).
+  await control.send({ op: 'command', command: 'notebook.cell.execute', args: [] }, { wait: false });
 }
 
 export async function checkThreadNotebook({ wb, control, auditEntries, transcript, approvals }) {
@@ -57,7 +58,7 @@ export async function checkThreadNotebook({ wb, control, auditEntries, transcrip
   await page.locator('.notebook-editor').first().waitFor({ state: 'visible', timeout: 30_000 });
   const AGENT = /E2E_(RECALL|CHART)/;
   await waitFor('the agent\'s cell in the notebook', async () => (await cellTexts(page)).some((t) => AGENT.test(t)), { timeoutMs: 30_000 });
-  await waitFor('the notebook\'s kernel to be "Code Interpreter Sandbox"', async () => page.locator('.part.editor').getByText('Code Interpreter Sandbox', { exact: true }).first().isVisible().catch(() => false), { timeoutMs: 15_000, intervalMs: 500 });
+  await waitFor('the notebook\'s kernel to be "Code Interpreter Sandbox"', async () => /Code Interpreter Sandbox/.test(await page.locator('.monaco-workbench').innerText().catch(() => '')), { timeoutMs: 15_000, intervalMs: 500 });
   const opened = await control.send({ op: 'notebook' });
   log(`opened: ${JSON.stringify(opened.cells.map((c) => [c.order, c.success, c.text.slice(0, 40), c.outputs.map((o) => o.map((i) => i.mime))]))}`);
   await sleep(1500);
