@@ -230,7 +230,7 @@ export class SandboxNotebooks implements vscode.Disposable {
         execution.executionOrder = cell.executionSummary?.executionOrder;
         execution.start(started);
         await execution.replaceOutput(items);
-        execution.end(cell.executionSummary?.success, started !== undefined && record ? started + record.durationMs : undefined);
+        execution.end(record ? record.status === 'ok' : undefined, started !== undefined && record ? started + record.durationMs : undefined);
       }
     } else {
       this.d.log.warn(`notebook: the sandbox kernel was not selected for ${doc.uri.toString(true)}; its cells are shown without their outputs`);

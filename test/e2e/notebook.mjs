@@ -75,9 +75,10 @@ export async function checkThreadNotebook({ wb, control, auditEntries, transcrip
   assert(/E2E_NBVAR read 4242/.test(answer), `the agent did not read the notebook's variable: ${answer.slice(0, 600)}`);
   const req = transcript().filter((t) => t.scenario === 'nbvar' && t.results && t.results.length).pop();
   assert(req && /E2E_NBVAR read 4242/.test(req.results[0].text), `the tool result has no "E2E_NBVAR read 4242": ${req && req.results[0].text.slice(0, 400)}`);
-  await waitFor('the agent\'s new cell in the notebook', async () => (await cellTexts(page)).some((t) => t.includes('E2E_NBVAR read')), { timeoutMs: 30_000 });
-  await notebookOutputs(wb, 'E2E_NBVAR read 4242', 30_000);
+  // (In the notebook's model: the editor renders only the cells in view.)
+  await waitFor('the agent\'s new cell in the notebook', async () => ((await control.send({ op: 'notebook' })) || { cells: [] }).cells.some((c) => c.text.includes('E2E_NBVAR read')), { timeoutMs: 30_000, intervalMs: 1000 });
   await control.command('notebook.focusBottom');
+  await notebookOutputs(wb, 'E2E_NBVAR read 4242', 30_000);
   await sleep(1500);
   await wb.screenshot('20-thread-notebook');
   // The notebook as the extension host has it: the cells in the order they ran, each with its output.
