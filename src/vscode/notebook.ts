@@ -217,23 +217,22 @@ export class SandboxNotebooks implements vscode.Disposable {
     for (const c of data.cells) c.outputs = [];
     const doc = await vscode.workspace.openNotebookDocument(NOTEBOOK_TYPE, data);
     this.controller.updateNotebookAffinity(doc, vscode.NotebookControllerAffinity.Preferred);
-    const selected = this.selection(doc);
     const editor = await vscode.window.showNotebookDocument(doc);
     await vscode.commands.executeCommand('notebook.selectKernel', { notebookEditor: editor, id: NOTEBOOK_CONTROLLER_ID, extension: this.d.extensionId });
-    if (await selected) {
-      for (const [i, items] of outputs.entries()) {
-        if (!items.length) continue;
-        const cell = doc.cellAt(i);
-        const execution = this.controller.createNotebookCellExecution(cell);
-        const record = records.find((r) => r.id === (cell.metadata.metadata as { code_interpreter?: { execution?: string } } | undefined)?.code_interpreter?.execution);
-        const started = record ? Date.parse(record.started) : undefined;
-        execution.executionOrder = cell.executionSummary?.executionOrder;
-        execution.start(started);
-        await execution.replaceOutput(items);
-        execution.end(record ? record.status === 'ok' : undefined, started !== undefined && record ? started + record.durationMs : undefined);
+    for (const [i, items] of outputs.entries()) {
+      if (!items.length) continue;
+      const cell = doc.cellAt(i);
+      const execution = await this.executionOf(cell);
+      if (!execution) {
+        this.d.log.warn(`notebook: the sandbox kernel is not ${doc.uri.toString(true)}'s; its cells are shown without their outputs`);
+        break;
       }
-    } else {
-      this.d.log.warn(`notebook: the sandbox kernel was not selected for ${doc.uri.toString(true)}; its cells are shown without their outputs`);
+      const record = records.find((r) => r.id === (cell.metadata.metadata as { code_interpreter?: { execution?: string } } | undefined)?.code_interpreter?.execution);
+      const started = record ? Date.parse(record.started) : undefined;
+      execution.executionOrder = cell.executionSummary?.executionOrder;
+      execution.start(started);
+      await execution.replaceOutput(items);
+      execution.end(record ? record.status === 'ok' : undefined, started !== undefined && record ? started + record.durationMs : undefined);
     }
     // The thread's next cell is numbered after the ones shown.
     this.counts.set(threadKey, Math.max(this.counts.get(threadKey) ?? 0, records.length));
@@ -241,17 +240,17 @@ export class SandboxNotebooks implements vscode.Disposable {
     return editor;
   }
 
-  /** Resolves true once this controller is the notebook's kernel (false after a few seconds without). */
-  private selection(notebook: vscode.NotebookDocument): Promise<boolean> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(() => done(false), 5000);
-      const sub = this.controller.onDidChangeSelectedNotebooks((e) => e.notebook === notebook && e.selected && done(true));
-      const done = (ok: boolean) => {
-        clearTimeout(timer);
-        sub.dispose();
-        resolve(ok);
-      };
-    });
+  /** A cell execution, once this controller is the notebook's kernel (undefined after a few seconds without). */
+  private async executionOf(cell: vscode.NotebookCell): Promise<vscode.NotebookCellExecution | undefined> {
+    for (let tries = 0; tries < 50; tries++) {
+      try {
+        return this.controller.createNotebookCellExecution(cell);
+      } catch {
+        // The selection reaches the extension host a moment after notebook.selectKernel resolves.
+        await new Promise((r) => setTimeout(r, 100));
+      }
+    }
+    return undefined;
   }
 
   /** The toolbar's interrupt: the running cell is interrupted, the rest of its run is not started. */

@@ -88,6 +88,8 @@ export async function checkThreadNotebook({ wb, control, auditEntries, transcrip
   log(`thread notebook cells: ${JSON.stringify(nb.cells.map((c) => [c.order, c.success, c.text.slice(0, 50), outputText(c).slice(0, 50)]))}`);
   const order = [AGENT, /E2E_NBVAR set/, /E2E_NBVAR read/].map((re) => nb.cells.findIndex((c) => re.test(c.text)));
   assert(order.every((i, k) => i >= 0 && (k === 0 || i > order[k - 1])), `the cells are not in the order they ran (agent's, user's, agent's): ${JSON.stringify(order)}`);
+  const first = nb.cells[order[0]];
+  assert(/E2E_CHART_DONE|NameError/.test(outputText(first)) && first.order === 1, `the agent's first cell is shown without its outputs: ${JSON.stringify(first).slice(0, 400)}`);
   const read = nb.cells[order[2]];
   assert(/E2E_NBVAR read 4242/.test(outputText(read)) && read.success === true && read.order > nb.cells[order[1]].order, `the agent's appended cell: ${JSON.stringify(read).slice(0, 400)}`);
   const thread = nb.metadata && nb.metadata.metadata && nb.metadata.metadata.code_interpreter && nb.metadata.metadata.code_interpreter.thread;
