@@ -300,6 +300,7 @@ class Kernel:
 
     # -- interrupts ---------------------------------------------------------------------------------
     def on_sigint(self, signum, frame):
+        __tracebackhide__ = True  # IPython leaves this frame out of the user's traceback
         if not self.interruptible:
             return  # nothing runs (or it just finished): an interrupt must not hurt the kernel
         if self.critical:
@@ -311,6 +312,7 @@ class Kernel:
     def uninterruptible(self):
         """Defers a KeyboardInterrupt on the main thread until the block is over, so a protocol
         message is never cut in half."""
+        __tracebackhide__ = True  # a deferred interrupt is raised here: not the user's frame
         on_main = threading.get_ident() == self.main_ident
         if on_main:
             self.critical += 1

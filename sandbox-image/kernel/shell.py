@@ -19,6 +19,7 @@ import importlib.abc
 import importlib.util
 import re
 import sys
+import os
 import weakref
 
 from IPython.core.displayhook import DisplayHook
@@ -32,6 +33,9 @@ from traitlets.config import Config
 
 import matplotlib
 from matplotlib.figure import Figure
+
+# Where the sandbox's own modules live (this file's folder, /opt/sandbox in the image).
+SANDBOX_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 ANSI_ESCAPE = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 INLINE_BACKEND = "module://matplotlib_inline.backend_inline"
@@ -251,6 +255,20 @@ class SandboxShell(InteractiveShell):
         """exit()/quit() in a cell: the session's kernel lives on."""
         print("exit() has no effect here: the kernel keeps running. Restart the session to get "
               "a fresh kernel.", file=sys.stderr)
+
+    def _get_exc_info(self, exc_tuple=None):
+        """The exception a traceback is shown for, without the sandbox's own frames at its end (the
+        SIGINT handler that raises KeyboardInterrupt marks itself with __tracebackhide__)."""
+        etype, value, tb = super()._get_exc_info(exc_tuple)
+        kept, t = None, tb
+        while t is not None:
+            frame = t.tb_frame
+            if frame.f_code.co_filename.startswith(SANDBOX_DIR) and frame.f_locals.get("__tracebackhide__"):
+                if kept is not None:
+                    kept.tb_next = None
+                break
+            kept, t = t, t.tb_next
+        return etype, value, tb
 
     def _showtraceback(self, etype, evalue, stb):
         self.kernel.emit_output({

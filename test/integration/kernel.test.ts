@@ -118,6 +118,12 @@ print("\\n".join(out))`);
     const o = await py('import time\ntime.sleep(60)', 5);
     assert.equal(o.status, 'timeout');
     assert.match(o.text, /timed out after 5 s/);
+    // The traceback is the user's code only: the kernel's signal handler is not one of its frames.
+    const error = o.execution?.outputs.find((x) => x.output_type === 'error');
+    assert.ok(error?.output_type === 'error' && error.ename === 'KeyboardInterrupt', JSON.stringify(o.execution?.outputs).slice(0, 400));
+    const traceback = error.traceback.join('\n');
+    assert.match(traceback, /time\.sleep\(60\)/);
+    assert.doesNotMatch(traceback, /kernel\.py|on_sigint|__tracebackhide__/);
     const next = await py('print(kept)');
     assert.equal(next.status, 'ok');
     assert.match(next.text, /still here/);
