@@ -62,7 +62,7 @@ export async function checkThreadNotebook({ wb, control, auditEntries, transcrip
   const opened = await control.send({ op: 'notebook' });
   log(`opened: ${JSON.stringify(opened.cells.map((c) => [c.order, c.success, c.text.slice(0, 40), c.outputs.map((o) => o.map((i) => i.mime))]))}`);
   await sleep(1500);
-  await wb.screenshot('20a-thread-notebook-opened');
+  await wb.screenshot('21a-thread-notebook-opened');
 
   // The user's cell: a variable in the thread's kernel.
   await typeAndRunCell(wb, control, 'nb_value = 2121; print("E2E_NBVAR set", nb_value)');
@@ -80,7 +80,7 @@ export async function checkThreadNotebook({ wb, control, auditEntries, transcrip
   await control.command('notebook.focusBottom');
   await notebookOutputs(wb, 'E2E_NBVAR read 4242', 30_000);
   await sleep(1500);
-  await wb.screenshot('20-thread-notebook');
+  await wb.screenshot('21-thread-notebook');
   // The notebook as the extension host has it: the cells in the order they ran, each with its output.
   const nb = await control.send({ op: 'notebook' });
   assert(nb && nb.type === 'jupyter-notebook', `no notebook is active: ${JSON.stringify(nb).slice(0, 200)}`);
@@ -102,7 +102,7 @@ export async function checkThreadNotebook({ wb, control, auditEntries, transcrip
   await control.command('notebook.cancelExecution');
   await notebookOutputs(wb, 'KeyboardInterrupt', 30_000);
   await sleep(1000);
-  await wb.screenshot('20b-thread-notebook-interrupt');
+  await wb.screenshot('21b-thread-notebook-interrupt');
 
   // Restart from the notebook (its toolbar's command): the thread's variables are gone.
   await control.command('codeInterpreter.restartNotebookKernel');
