@@ -456,13 +456,16 @@ async function main() {
     const row = tree.locator('.monaco-list-row', { has: wb.page.locator('.label-description', { hasText: /running · [\d.]+ (?:MB|GB) · CPU/ }) }).first();
     await waitFor('a running session row whose description has its memory and CPU', () => row.isVisible().catch(() => false), { timeoutMs: 30_000, intervalMs: 1000 });
     log(`session row: ${(await row.innerText()).replace(/\n/g, ' | ')}`);
+    // (The tooltip is markdown written with appendText, which turns spaces into &nbsp;: the pattern matches \s.)
     await row.locator('.label-name').first().hover();
-    const hover = wb.page.locator('.monaco-hover, .workbench-hover').filter({ hasText: /Memory [\d.]+ (?:B|KB|MB|GB) of [\d.]+ (?:MB|GB) · CPU .* of [\d.]+ CPUs? · \d+ of \d+ processes/ }).first();
+    const hover = wb.page.locator('.monaco-hover, .workbench-hover').filter({ hasText: /Memory\s[\d.]+\s(?:B|KB|MB|GB)\sof\s[\d.]+\s(?:MB|GB)\s·\sCPU\s.*\sof\s[\d.]+\sCPUs?\s·\s\d+\sof\s\d+\sprocesses/ }).first();
     await waitFor('the session row\'s tooltip with memory, CPU and processes next to the limits', () => hover.isVisible().catch(() => false), { timeoutMs: 15_000, intervalMs: 500 });
     log(`session tooltip: ${(await hover.innerText()).replace(/\n+/g, ' | ')}`);
+    await sleep(800); // the hover fades in
     await wb.screenshot('05c-sessions-resources');
-    await tree.screenshot({ path: join(wb.artifacts, '05d-sessions-view-resources.png') }).catch((e) => log(`tree screenshot failed: ${e.message}`));
     await wb.page.mouse.move(1, 1);
+    await sleep(500);
+    await tree.screenshot({ path: join(wb.artifacts, '05d-sessions-view-resources.png') }).catch((e) => log(`tree screenshot failed: ${e.message}`));
   }, { needs: [charted] });
 
   // 3. The same thread keeps variables and files.
