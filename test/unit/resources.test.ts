@@ -2,7 +2,8 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { cpuPercent, limitsOf, sampleOf } from '../../src/core/sandbox/stats';
 import { nearLimit, resourceBrief, resourceMeters, resourceSummary, shortBytes } from '../../src/core/session/resource-text';
-import { ResourceUse } from '../../src/core/session/resources';
+import { DockerClient } from '../../src/core/sandbox/docker';
+import { ResourceMonitor, ResourceUse } from '../../src/core/session/resources';
 
 const MB = 1024 * 1024;
 const GB = 1024 * MB;
@@ -105,5 +106,41 @@ describe('resource text', () => {
     assert.deepEqual(m.filter((x) => x.near).map((x) => x.key), ['memory', 'pids'], 'CPU at its limit is no warning: it is slowed, not stopped');
     assert.match(resourceSummary(near), /Memory 1\.9 GB of 2 GB \(near the limit\)/);
     assert.equal(resourceBrief(near), '1.9 GB · CPU 100 % · ⚠ memory, processes');
+  });
+});
+
+describe('resource monitor', () => {
+  type Fake = { inspectContainer: () => Promise<unknown>; containerStats: () => Promise<unknown> };
+  const inspect = { Id: 'c1', State: { Running: true }, Config: { Env: [] }, HostConfig: { Memory: 2 * GB, NanoCpus: 1.5e9, PidsLimit: 256 } };
+  function monitor(docker: Fake, diskUsage?: () => Promise<{ bytes: number }> | undefined) {
+    return new ResourceMonitor({ docker: docker as unknown as DockerClient, container: 'code-interpreter-x', diskQuotaBytes: GB, diskUsage });
+  }
+
+  it('takes two readings the first time (CPU has a figure), one after; the disk size from the agent or an execution', async () => {
+    let calls = 0;
+    let asked = 0;
+    const m = monitor(
+      { inspectContainer: async () => inspect, containerStats: async () => stats(new Date(Date.UTC(2026, 11, 2, 15, 0, 0) + 1000 * calls).toISOString(), 1e9 * 0.75 * calls++, 100 * MB) },
+      () => (asked++, Promise.resolve({ bytes: 5 * MB })),
+    );
+    const first = await m.read();
+    assert.equal(calls, 2);
+    assert.equal(first.state, 'running');
+    const r = first as ResourceUse;
+    assert.equal(r.cpu.percent, 50, '0.75 s of CPU a second, of 1.5 CPUs');
+    assert.deepEqual(r.memory, { used: 100 * MB, limit: 2 * GB });
+    assert.deepEqual(r.disk, { used: 5 * MB, limit: GB });
+    m.noteDisk(7 * MB);
+    const second = (await m.read()) as ResourceUse;
+    assert.equal(calls, 3, 'one reading once there is a previous one');
+    assert.equal(asked, 1, 'a fresh size is not asked for again');
+    assert.equal(second.disk?.used, 7 * MB);
+  });
+
+  it('says "not running" for a stopped or absent container and "unavailable" when the engine fails, never throwing', async () => {
+    assert.deepEqual(await monitor({ inspectContainer: async () => undefined, containerStats: async () => undefined }).read(), { state: 'not running' });
+    assert.deepEqual(await monitor({ inspectContainer: async () => ({ ...inspect, State: { Running: false } }), containerStats: async () => ({ read: '0001-01-01T00:00:00Z', memory_stats: {} }) }).read(), { state: 'not running' });
+    const failed = await monitor({ inspectContainer: async () => Promise.reject(new Error('Docker is not reachable')), containerStats: async () => undefined }).read();
+    assert.deepEqual(failed, { state: 'unavailable', reason: 'Docker is not reachable' });
   });
 });
