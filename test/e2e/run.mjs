@@ -464,8 +464,22 @@ async function main() {
     await sleep(800); // the hover fades in
     await wb.screenshot('05c-sessions-resources');
     await wb.page.mouse.move(1, 1);
+    // The row's description (state, memory, CPU) shows beside its title when the side bar is wide enough.
+    // (Dragged wider by its sash for the picture, then back.)
+    const box = await tree.boundingBox();
+    const drag = async (from, to) => {
+      await wb.page.mouse.move(from, box.y + 300);
+      await wb.page.mouse.down();
+      await wb.page.mouse.move(to, box.y + 300, { steps: 8 });
+      await wb.page.mouse.up();
+    };
+    const edge = box.x + box.width;
+    await drag(edge, edge + 320).catch(() => {});
     await sleep(500);
     await tree.screenshot({ path: join(wb.artifacts, '05d-sessions-view-resources.png') }).catch((e) => log(`tree screenshot failed: ${e.message}`));
+    const wide = await tree.boundingBox();
+    await drag(wide.x + wide.width, edge).catch(() => {});
+    await wb.page.mouse.move(1, 1);
   }, { needs: [charted] });
 
   // 3. The same thread keeps variables and files.
