@@ -6,6 +6,7 @@ import '@vscode-elements/elements/dist/vscode-progress-ring/index.js';
 import '@vscode-elements/elements/dist/vscode-single-select/index.js';
 import { HostMessage, PanelCell, PanelOutput, PanelSession, WebviewMessage } from './protocol';
 import { appendOutput, renderCell, RenderContext } from './render';
+import { createResourceMeters } from './resources';
 
 interface VsCodeApi {
   postMessage(message: WebviewMessage): void;
@@ -47,7 +48,8 @@ const send = (type: 'interrupt' | 'restartKernel' | 'exportNotebook') => () => s
 const interrupt = button('interrupt', 'debug-stop', 'Interrupt', send('interrupt'));
 const restart = button('restart', 'debug-restart', 'Restart kernel', send('restartKernel'));
 const exportNb = button('export', 'notebook', 'Export .ipynb', send('exportNotebook'));
-toolbar.append(label, picker, state, spacer, interrupt, restart, exportNb);
+const meters = createResourceMeters();
+toolbar.append(label, picker, state, spacer, interrupt, restart, exportNb, meters.element);
 
 const list = document.createElement('main');
 list.id = 'cells';
@@ -173,6 +175,7 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
   switch (m.type) {
     case 'sessions':
       sessions = m.sessions;
+      if (m.selected !== selected) meters.show([]);
       selected = m.selected;
       renderSessions();
       break;
@@ -201,6 +204,9 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
       break;
     case 'reveal':
       if (m.session === selected) scrollTo(m.cell);
+      break;
+    case 'resources':
+      if (m.session === selected) meters.show(m.meters, m.note);
       break;
   }
 });

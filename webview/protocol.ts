@@ -39,13 +39,26 @@ export interface PanelSession {
   busy: boolean;
 }
 
+/** One resource figure of the selected session (the host formats it; structurally the core's ResourceMeter). */
+export interface PanelMeter {
+  key: 'memory' | 'cpu' | 'pids' | 'disk';
+  label: string;
+  text: string;
+  /** How full, 0–1 (absent: no limit, or no figure yet). */
+  fraction?: number;
+  /** Near (or past) its limit: shown in the warning colour. */
+  near: boolean;
+}
+
 export type HostMessage =
   | { type: 'sessions'; sessions: PanelSession[]; selected: string | undefined }
   | { type: 'cells'; session: string; cells: PanelCell[]; reveal?: string }
   | { type: 'cellStart'; session: string; cell: PanelCell }
   | { type: 'output'; session: string; cell: string; output: PanelOutput }
   | { type: 'cellEnd'; session: string; cell: PanelCell }
-  | { type: 'reveal'; session: string; cell: string };
+  | { type: 'reveal'; session: string; cell: string }
+  /** The selected session's memory, CPU, processes and files next to their limits (none: it does not run). */
+  | { type: 'resources'; session: string; meters: PanelMeter[]; note?: string };
 
 export type WebviewMessage =
   | { type: 'ready' }

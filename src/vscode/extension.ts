@@ -14,6 +14,7 @@ import { SandboxNotebooks } from './notebook';
 import { NotebookThreads } from './notebookThreads';
 import { OutputPanel, PANEL_VIEW_TYPE } from './panel';
 import { registerParticipant } from './participant';
+import { ResourceWatch } from './resources';
 import { SessionsModel } from './sessions';
 import { Setup } from './setup';
 import { registerStatusBar } from './status';
@@ -61,11 +62,18 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
   context.subscriptions.push(vscode.workspace.registerFileSystemProvider(SCHEME, fs, { isCaseSensitive: true, isReadonly: true }));
 
   let commands: Commands | undefined;
-  const tree = new SessionTreeProvider(model, (key, files) => commands!.upload(key, files), environment);
+  // Memory and CPU of running sessions, read while the sessions view or the panel shows them.
+  const resources = new ResourceWatch(model, log);
+  const tree = new SessionTreeProvider(model, (key, files) => commands!.upload(key, files), environment, resources);
   let selecting = false;
   const view = vscode.window.createTreeView('codeInterpreter.sessions', { treeDataProvider: tree, dragAndDropController: tree, showCollapseAll: true, canSelectMany: false });
+  const treeInterest = () => resources.setInterest('sessions view', view.visible ? () => model.list().map((i) => i.threadKey) : undefined);
+  treeInterest();
   context.subscriptions.push(
+    resources,
     view,
+    view.onDidChangeVisibility(treeInterest),
+    resources.onDidChange(() => tree.redraw()),
     view.onDidChangeSelection((e) => {
       const node = e.selection[0];
       if (node?.kind !== 'session') return;
@@ -90,7 +98,7 @@ export function activate(context: vscode.ExtensionContext): ExtensionApi {
     openFile: (hash, path) => vscode.commands.executeCommand('codeInterpreter.openFile', hash, path) as Promise<void>,
     restartKernel: (key) => commands!.restartKernel(key),
     exportNotebook: async (key) => void (await commands!.exportNotebook(key, true)),
-  }, log);
+  }, log, resources);
   context.subscriptions.push(panel, vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPE, panel.serializer()));
 
   let notebooks: SandboxNotebooks | undefined;

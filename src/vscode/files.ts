@@ -5,9 +5,10 @@
  */
 import { basename, posix } from 'node:path';
 import * as vscode from 'vscode';
-import { errorMessage, formatBytes, InputError, LIMITS, UploadSource, validateSessionPath } from '../core';
+import { errorMessage, formatBytes, InputError, LIMITS, resourceBrief, resourceMeters, resourceSummary, UploadSource, validateSessionPath } from '../core';
 import type { FileEntry as FileEntryLike } from '../core';
 import type { EnvironmentView } from './environment';
+import type { ResourceWatch } from './resources';
 import { SessionInfo, SessionsModel, sessionUri } from './sessions';
 import { inlineCode } from './tools';
 
@@ -139,6 +140,8 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
     private readonly upload: (threadKey: string, files: UploadSource[]) => Promise<void>,
     /** Which sandbox environment sessions run on (a row's description and tooltip). */
     private readonly environment?: EnvironmentView,
+    /** Memory and CPU of running sessions (a row's description and tooltip). */
+    private readonly resources?: ResourceWatch,
   ) {}
 
   private loaded = false;
@@ -169,7 +172,14 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
   }
 
   private signature(info: SessionInfo): string {
-    return JSON.stringify([info.title, info.state, info.busy, info.threadKey === this.model.active, this.environment?.shortLabel(info.image), this.environment?.describe(info.image)]);
+    return JSON.stringify([info.title, info.state, info.busy, info.threadKey === this.model.active, this.environment?.shortLabel(info.image), this.environment?.describe(info.image), this.figures(info)]);
+  }
+
+  /** A running session's resource figures: a few words, a tooltip line, whether one is near its limit. */
+  private figures(info: SessionInfo): { brief: string; line: string; near: boolean } | undefined {
+    const r = info.state === 'running' ? this.resources?.get(info.threadKey) : undefined;
+    if (!r) return undefined;
+    return { brief: resourceBrief(r), line: resourceSummary(r), near: r.state === 'running' && resourceMeters(r).some((m) => m.near) };
   }
 
   /** Forget the file listings (of one session, or all) and redraw. */
@@ -199,12 +209,16 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
       item.id = `session:${info.threadHash}`;
       const state = info.busy ? vscode.l10n.t('running code') : info.state === 'running' ? vscode.l10n.t('running') : info.state === 'stopped' ? vscode.l10n.t('stopped') : info.state === 'new' ? vscode.l10n.t('not started') : vscode.l10n.t('files only');
       const env = this.environment?.shortLabel(info.image);
-      item.description = [state, active ? vscode.l10n.t('active') : '', env ?? ''].filter(Boolean).join(' · ');
-      item.iconPath = new vscode.ThemeIcon(info.busy ? 'sync~spin' : info.state === 'running' ? 'vm-running' : 'vm-outline');
+      const figures = this.figures(info);
+      item.description = [state, figures?.brief ?? '', active ? vscode.l10n.t('active') : '', env ?? ''].filter(Boolean).join(' · ');
+      const warn = figures?.near ? new vscode.ThemeColor('list.warningForeground') : undefined;
+      item.iconPath = new vscode.ThemeIcon(info.busy ? 'sync~spin' : info.state === 'running' ? 'vm-running' : 'vm-outline', warn);
       const envLine = this.environment ? `\n\n${this.environment.describe(info.image)}` : '';
       const runtimeLine = info.runtime ? `\n\n${vscode.l10n.t('Runtime: {0}', info.runtime === 'runsc' ? 'runsc (gVisor)' : info.runtime)}` : '';
       // The title (a chat prompt, a name an MCP client gave) and the key are text, never markdown.
-      const tooltip = new vscode.MarkdownString('**').appendText(info.title).appendMarkdown(`**\n\n${state}${envLine}${runtimeLine}\n\n`);
+      const tooltip = new vscode.MarkdownString('**').appendText(info.title).appendMarkdown(`**\n\n${state}`);
+      if (figures) tooltip.appendMarkdown('\n\n').appendText(figures.line);
+      tooltip.appendMarkdown(`${envLine}${runtimeLine}\n\n`);
       item.tooltip = tooltip.appendMarkdown(inlineCode(info.threadKey.replace(/\s+/g, ' ')));
       item.contextValue = `session.${info.state === 'running' ? 'running' : 'stopped'}${info.busy ? '.busy' : ''}`;
       item.resourceUri = sessionUri(info.threadHash);

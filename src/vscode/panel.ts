@@ -5,8 +5,9 @@
  */
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { type ExecutionRecord, isUserFile, type Logger } from '../core';
+import { type ExecutionRecord, isUserFile, type Logger, resourceMeters } from '../core';
 import { HostMessage, PanelCell, PanelSession, parseWebviewMessage, WebviewMessage } from '../../webview/protocol';
+import type { ResourceWatch } from './resources';
 import { SessionEvent, SessionsModel } from './sessions';
 
 export const PANEL_VIEW_TYPE = 'codeInterpreter.outputPanel';
@@ -37,8 +38,10 @@ export class OutputPanel implements vscode.Disposable {
     private readonly model: SessionsModel,
     private readonly actions: PanelActions,
     private readonly log: Logger,
+    private readonly resources?: ResourceWatch,
   ) {
     this.disposables.push(
+      ...(resources ? [resources.onDidChange((key) => key === model.active && this.postResources())] : []),
       model.onSessionEvent((e) => this.onSessionEvent(e)),
       model.onDidChangeSessions(() => this.scheduleSessions()),
       model.onDidChangeActive(() => this.postAll()),
@@ -91,6 +94,9 @@ export class OutputPanel implements vscode.Disposable {
     panel.webview.html = this.html(panel.webview);
     this.panelDisposables = [
       panel.webview.onDidReceiveMessage((raw) => void this.onMessage(raw)),
+      // The active session's figures are read while the panel is visible, not otherwise.
+      panel.onDidChangeViewState(() => this.watchResources()),
+      { dispose: () => this.resources?.setInterest('output panel', undefined) },
       panel.onDidDispose(() => {
         this.panel = undefined;
         this.ready = false;
@@ -134,6 +140,18 @@ export class OutputPanel implements vscode.Disposable {
 </html>`;
   }
 
+  private watchResources(): void {
+    this.resources?.setInterest('output panel', this.panel?.visible ? () => [this.model.active] : undefined);
+  }
+
+  /** The active session's resource figures (none while it does not run). */
+  private postResources(): void {
+    const r = this.resources?.get(this.model.active);
+    const session = this.activeHash();
+    if (r?.state === 'running') this.post({ type: 'resources', session, meters: resourceMeters(r) });
+    else this.post({ type: 'resources', session, meters: [], note: r?.state === 'unavailable' ? r.reason : undefined });
+  }
+
   private post(message: HostMessage): void {
     if (!this.panel || !this.ready) return;
     void this.panel.webview.postMessage(message);
@@ -162,6 +180,7 @@ export class OutputPanel implements vscode.Disposable {
     for (const c of this.running.get(key)?.values() ?? []) if (!done.has(c.id)) cells.push(c);
     this.post({ type: 'cells', session: hash, cells, reveal: this.pendingReveal });
     this.pendingReveal = undefined;
+    this.postResources();
   }
 
   private onSessionEvent(e: SessionEvent): void {
@@ -201,6 +220,7 @@ export class OutputPanel implements vscode.Disposable {
     }
     if (message.type === 'ready') {
       this.ready = true;
+      this.watchResources();
       this.postAll();
       return;
     }

@@ -430,6 +430,58 @@ async function main() {
     await wb.screenshot('05-file-browser');
   }, { needs: [charted] });
 
+  // 4b. Resource use (issue 15): the panel header's meters and the session row's description and tooltip.
+  await check('the panel header and the sessions view show the running session\'s memory and CPU next to the limits', async () => {
+    await wb.runCommand('Code Interpreter: Open Output Panel');
+    const MEMORY = /Memory\s*[\d.]+ (?:B|KB|MB|GB) of [\d.]+ (?:MB|GB)/;
+    const found = await waitFor('resource meters in the output panel header', async () => {
+      for (const f of wb.page.frames()) {
+        if (f === wb.page.mainFrame()) continue;
+        const r = await f.evaluate(() => {
+          const el = document.getElementById('session-resources');
+          if (!el || el.hidden) return undefined;
+          return { text: el.innerText, meters: [...el.querySelectorAll('.meter')].map((m) => ({ key: m.dataset.key, text: m.querySelector('.meter-text')?.textContent, bar: !!m.querySelector('.meter-fill') })) };
+        }).catch(() => undefined);
+        if (r && r.meters.some((m) => m.key === 'memory' && / of /.test(m.text ?? '') && m.bar)) return { frame: f, ...r };
+      }
+      return false;
+    }, { timeoutMs: 30_000, intervalMs: 1000 });
+    log(`panel resource meters: ${JSON.stringify(found.meters)}`);
+    assert(MEMORY.test(found.text.replace(/\n/g, ' ')), `the panel header's meters do not read as memory figures: ${found.text}`);
+    assert(found.meters.some((m) => m.key === 'cpu' && /CPU/.test(m.text ?? '')), `no CPU meter: ${JSON.stringify(found.meters)}`);
+    await found.frame.locator('header.toolbar').screenshot({ path: join(wb.artifacts, '05b-panel-resources.png') }).catch((e) => log(`header screenshot failed: ${e.message}`));
+
+    await control.command('workbench.view.extension.codeInterpreter');
+    const tree = wb.page.locator('.part.sidebar').first();
+    const row = tree.locator('.monaco-list-row', { has: wb.page.locator('.label-description', { hasText: /running · [\d.]+ (?:MB|GB) · CPU/ }) }).first();
+    await waitFor('a running session row whose description has its memory and CPU', () => row.isVisible().catch(() => false), { timeoutMs: 30_000, intervalMs: 1000 });
+    log(`session row: ${(await row.innerText()).replace(/\n/g, ' | ')}`);
+    // (The tooltip is markdown written with appendText, which turns spaces into &nbsp;: the pattern matches \s.)
+    await row.locator('.label-name').first().hover();
+    const hover = wb.page.locator('.monaco-hover, .workbench-hover').filter({ hasText: /Memory\s[\d.]+\s(?:B|KB|MB|GB)\sof\s[\d.]+\s(?:MB|GB)\s·\sCPU\s.*\sof\s[\d.]+\sCPUs?\s·\s\d+\sof\s\d+\sprocesses/ }).first();
+    await waitFor('the session row\'s tooltip with memory, CPU and processes next to the limits', () => hover.isVisible().catch(() => false), { timeoutMs: 15_000, intervalMs: 500 });
+    log(`session tooltip: ${(await hover.innerText()).replace(/\n+/g, ' | ')}`);
+    await sleep(800); // the hover fades in
+    await wb.screenshot('05c-sessions-resources');
+    await wb.page.mouse.move(1, 1);
+    // The row's description (state, memory, CPU) shows beside its title when the side bar is wide enough.
+    // (Dragged wider by its sash for the picture, then back.)
+    const box = await tree.boundingBox();
+    const drag = async (from, to) => {
+      await wb.page.mouse.move(from, box.y + 300);
+      await wb.page.mouse.down();
+      await wb.page.mouse.move(to, box.y + 300, { steps: 8 });
+      await wb.page.mouse.up();
+    };
+    const edge = box.x + box.width;
+    await drag(edge, edge + 320).catch(() => {});
+    await sleep(500);
+    await tree.screenshot({ path: join(wb.artifacts, '05d-sessions-view-resources.png') }).catch((e) => log(`tree screenshot failed: ${e.message}`));
+    const wide = await tree.boundingBox();
+    await drag(wide.x + wide.width, edge).catch(() => {});
+    await wb.page.mouse.move(1, 1);
+  }, { needs: [charted] });
+
   // 3. The same thread keeps variables and files.
   await check('a second request in the same thread sees the first one\'s variables and files', async () => {
     const n = await wb.responseCount();

@@ -5,6 +5,7 @@ import { Logger, silentLogger } from '../log';
 import { LIMITS, TIMINGS } from '../policy/limits';
 import { describeEngine, EngineEndpoint, engineFix, EngineOptions, resolveEngine } from './engine';
 import { connectionFor, EngineConnection } from './transport';
+import { EngineStats } from './stats';
 import { collect, ExecHandle, ExecOptions, ExecResult, runThrowaway, startExec, ThrowawayOptions } from './exec';
 
 /** The label every container, volume and image we create carries; orphans are swept by it. */
@@ -200,6 +201,20 @@ export class DockerClient {
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode === 404) return undefined;
       throw this.explain(err, `inspecting container ${nameOrId}`);
+    }
+  }
+
+  /**
+   * One reading of a container's counters (the stats API, `one-shot`: no second reading for the
+   * engine's own CPU figure); undefined when the container does not exist or does not run.
+   */
+  async containerStats(nameOrId: string): Promise<EngineStats | undefined> {
+    try {
+      return (await this.api.getContainer(nameOrId).stats({ stream: false, 'one-shot': true })) as EngineStats;
+    } catch (err) {
+      const code = (err as { statusCode?: number }).statusCode;
+      if (code === 404 || code === 409) return undefined;
+      throw this.explain(err, `reading the resource use of container ${nameOrId.slice(0, 12)}`);
     }
   }
 

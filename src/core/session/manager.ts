@@ -8,6 +8,7 @@ import { ResolvedRuntime, resolveRuntime } from '../sandbox/runtime';
 import { DEFAULT_SANDBOX_CONFIG, SandboxConfig } from '../sandbox/spec';
 import { hashFromContainerName, LABELS, sessionNames } from './naming';
 import { WarmPool } from './pool';
+import { ResourceMonitor, SessionResources } from './resources';
 import { Session } from './session';
 
 export interface SessionManagerOptions {
@@ -129,6 +130,26 @@ export class SessionManager extends EventEmitter<ManagerEvents> implements Async
       this.emit('session-added', s);
     }
     return s;
+  }
+
+  private readonly monitors = new Map<string, ResourceMonitor>();
+
+  /**
+   * A thread's resource use (Session.resources), also for a session this process does not hold
+   * (found in Docker): read by its container's name, without /mnt/data's size. Never throws.
+   */
+  resources(threadKey: string): Promise<SessionResources> {
+    const held = this.sessions.get(threadKey);
+    if (held) {
+      this.monitors.delete(threadKey);
+      return held.resources();
+    }
+    let monitor = this.monitors.get(threadKey);
+    if (!monitor) {
+      monitor = new ResourceMonitor({ docker: this.docker, container: sessionNames(threadKey).container, diskQuotaBytes: this.config.diskQuotaMb * 1024 * 1024, log: this.log });
+      this.monitors.set(threadKey, monitor);
+    }
+    return monitor.read();
   }
 
   /** Sessions this process holds in memory. */

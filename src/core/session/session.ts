@@ -14,6 +14,7 @@ import { LOST_VARIABLES, Provisioner, SessionState } from './provisioner';
 import { QuotaGuard } from './quota';
 import { ThreadRecords } from './records';
 import { LossReports } from './reports';
+import { ResourceMonitor, SessionResources } from './resources';
 
 export type { SessionState } from './provisioner';
 import type { ExecutionResult, ExecutionStart, RunOptions, SessionDeps, SessionEvents } from './types';
@@ -31,6 +32,7 @@ export class Session extends EventEmitter<SessionEvents> implements AsyncDisposa
   private readonly container: Provisioner;
   private readonly quota: QuotaGuard;
   private readonly reports: LossReports;
+  private readonly monitor: ResourceMonitor;
   private channel?: AgentChannel;
   private attaching?: Promise<AgentChannel>;
   private kernel?: KernelClient;
@@ -58,6 +60,15 @@ export class Session extends EventEmitter<SessionEvents> implements AsyncDisposa
       touch: () => this.touch(),
     });
     this.records = new ThreadRecords(names, deps.history, this.log);
+    // Asking the agent for /mnt/data's size is no use of the session: no touch, no start, no attach.
+    const channelOpen = () => (this.channel?.open ? this.channel : undefined);
+    this.monitor = new ResourceMonitor({
+      docker: deps.docker,
+      container: names.container,
+      diskQuotaBytes: deps.config.diskQuotaMb * 1024 * 1024,
+      diskUsage: () => channelOpen()?.request<{ bytes: number }>({ type: 'call', argv: ['usage'] }),
+      log: this.log,
+    });
   }
 
   /** The thread's executions, oldest first (the last LIMITS.historyPerSession). */
@@ -169,6 +180,14 @@ export class Session extends EventEmitter<SessionEvents> implements AsyncDisposa
     return this.files.usage();
   }
 
+  /**
+   * Memory, CPU, processes and /mnt/data next to their limits, as the engine reports them now. Starts
+   * nothing and is no use of the session (the idle clock keeps running); never throws.
+   */
+  resources(): Promise<SessionResources> {
+    return this.monitor.read();
+  }
+
   /** Interrupt whatever runs now (Python or shell). */
   interrupt(): void {
     this.running?.abort();
@@ -269,6 +288,7 @@ export class Session extends EventEmitter<SessionEvents> implements AsyncDisposa
   /** The end of every execution: limit notes, the quota check, the record kept in history. */
   private async conclude(e: ExecutionStart & { r: ChannelRunResult; notes: string[]; stoppedByQuota: boolean }): Promise<ExecutionResult> {
     const done: DoneMessage | undefined = e.r.done;
+    this.monitor.noteDisk(done?.usageBytes);
     const notes = [...e.notes, ...this.reports.limitNotes(done?.limitHits)];
     let status = e.r.status;
     const quota = done ? await this.quota.problem(done.usageBytes, e.stoppedByQuota) : undefined;
