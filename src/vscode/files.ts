@@ -172,14 +172,14 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
   }
 
   private signature(info: SessionInfo): string {
-    return JSON.stringify([info.title, info.state, info.busy, info.threadKey === this.model.active, this.environment?.shortLabel(info.image), this.environment?.describe(info.image), this.figures(info)]);
+    return JSON.stringify([info.title, info.state, info.busy, info.threadKey === this.model.active, this.environment?.shortLabel(info.image), this.environment?.describe(info.image), this.figures(info)?.brief]);
   }
 
   /** A running session's resource figures: a few words, a tooltip line, whether one is near its limit. */
   private figures(info: SessionInfo): { brief: string; line: string; near: boolean } | undefined {
     const r = info.state === 'running' ? this.resources?.get(info.threadKey) : undefined;
     if (!r) return undefined;
-    return { brief: resourceBrief(r), line: resourceSummary(r), near: r.state === 'running' && resourceMeters(r).some((m) => m.near) };
+    return { brief: resourceBrief(r, { cpu: false }), line: resourceSummary(r), near: r.state === 'running' && resourceMeters(r).some((m) => m.near) };
   }
 
   /** Forget the file listings (of one session, or all) and redraw. */
@@ -195,6 +195,22 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
     this._onDidChangeTreeData.fire();
   }
 
+  /** A session row's tooltip, when the pointer rests on it: its state, resource use, environment and key. */
+  resolveTreeItem(item: vscode.TreeItem, node: TreeNode): vscode.TreeItem {
+    if (node.kind !== 'session') return item;
+    const info = this.model.list().find((i) => i.threadKey === node.info.threadKey) ?? node.info;
+    const state = stateText(info);
+    const figures = this.figures(info);
+    const envLine = this.environment ? `\n\n${this.environment.describe(info.image)}` : '';
+    const runtimeLine = info.runtime ? `\n\n${vscode.l10n.t('Runtime: {0}', info.runtime === 'runsc' ? 'runsc (gVisor)' : info.runtime)}` : '';
+    // The title (a chat prompt, a name an MCP client gave) and the key are text, never markdown.
+    const tooltip = new vscode.MarkdownString('**').appendText(info.title).appendMarkdown('**\n\n').appendText(state);
+    if (figures) tooltip.appendMarkdown('\n\n').appendText(figures.line);
+    tooltip.appendMarkdown(`${envLine}${runtimeLine}\n\n`);
+    item.tooltip = tooltip.appendMarkdown(inlineCode(info.threadKey.replace(/\s+/g, ' ')));
+    return item;
+  }
+
   getTreeItem(node: TreeNode): vscode.TreeItem {
     if (node.kind === 'message') {
       const item = new vscode.TreeItem(node.text, vscode.TreeItemCollapsibleState.None);
@@ -207,19 +223,13 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
       this.shown.set(info.threadKey, this.signature(info));
       const item = new vscode.TreeItem(info.title, active ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
       item.id = `session:${info.threadHash}`;
-      const state = info.busy ? vscode.l10n.t('running code') : info.state === 'running' ? vscode.l10n.t('running') : info.state === 'stopped' ? vscode.l10n.t('stopped') : info.state === 'new' ? vscode.l10n.t('not started') : vscode.l10n.t('files only');
+      const state = stateText(info);
       const env = this.environment?.shortLabel(info.image);
       const figures = this.figures(info);
       item.description = [state, figures?.brief ?? '', active ? vscode.l10n.t('active') : '', env ?? ''].filter(Boolean).join(' · ');
       const warn = figures?.near ? new vscode.ThemeColor('list.warningForeground') : undefined;
       item.iconPath = new vscode.ThemeIcon(info.busy ? 'sync~spin' : info.state === 'running' ? 'vm-running' : 'vm-outline', warn);
-      const envLine = this.environment ? `\n\n${this.environment.describe(info.image)}` : '';
-      const runtimeLine = info.runtime ? `\n\n${vscode.l10n.t('Runtime: {0}', info.runtime === 'runsc' ? 'runsc (gVisor)' : info.runtime)}` : '';
-      // The title (a chat prompt, a name an MCP client gave) and the key are text, never markdown.
-      const tooltip = new vscode.MarkdownString('**').appendText(info.title).appendMarkdown(`**\n\n${state}`);
-      if (figures) tooltip.appendMarkdown('\n\n').appendText(figures.line);
-      tooltip.appendMarkdown(`${envLine}${runtimeLine}\n\n`);
-      item.tooltip = tooltip.appendMarkdown(inlineCode(info.threadKey.replace(/\s+/g, ' ')));
+      // The tooltip is made on hover (resolveTreeItem), with the figures of that moment.
       item.contextValue = `session.${info.state === 'running' ? 'running' : 'stopped'}${info.busy ? '.busy' : ''}`;
       item.resourceUri = sessionUri(info.threadHash);
       return item;
@@ -339,4 +349,12 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
 /** A workspace file (any file system VS Code has) as the core reads an upload: its size first, its bytes when needed. */
 export function workspaceFile(uri: vscode.Uri, stat: vscode.FileStat): UploadSource {
   return { name: basename(uri.path), size: stat.size, read: () => vscode.workspace.fs.readFile(uri), from: uri.scheme === 'file' ? uri.fsPath : uri.toString(true) };
+}
+
+/** A session's state, in words. */
+function stateText(info: SessionInfo): string {
+  if (info.busy) return vscode.l10n.t('running code');
+  if (info.state === 'running') return vscode.l10n.t('running');
+  if (info.state === 'stopped') return vscode.l10n.t('stopped');
+  return info.state === 'new' ? vscode.l10n.t('not started') : vscode.l10n.t('files only');
 }

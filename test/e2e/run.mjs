@@ -453,8 +453,8 @@ async function main() {
 
     await control.command('workbench.view.extension.codeInterpreter');
     const tree = wb.page.locator('.part.sidebar').first();
-    const row = tree.locator('.monaco-list-row', { has: wb.page.locator('.label-description', { hasText: /running · [\d.]+ (?:MB|GB) · CPU/ }) }).first();
-    await waitFor('a running session row whose description has its memory and CPU', () => row.isVisible().catch(() => false), { timeoutMs: 30_000, intervalMs: 1000 });
+    const row = tree.locator('.monaco-list-row', { has: wb.page.locator('.label-description', { hasText: /running · [\d.]+ (?:MB|GB)/ }) }).first();
+    await waitFor('a running session row whose description has its memory', () => row.isVisible().catch(() => false), { timeoutMs: 30_000, intervalMs: 1000 });
     log(`session row: ${(await row.innerText()).replace(/\n/g, ' | ')}`);
     // (The tooltip is markdown written with appendText, which turns spaces into &nbsp;: the pattern matches \s.)
     await row.locator('.label-name').first().hover();
