@@ -172,7 +172,18 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
   }
 
   private signature(info: SessionInfo): string {
-    return JSON.stringify([info.title, info.state, info.busy, info.threadKey === this.model.active, this.environment?.shortLabel(info.image), this.environment?.describe(info.image), this.figures(info)?.brief]);
+    return JSON.stringify([info.title, info.state, info.busy, info.threadKey === this.model.active, this.environment?.shortLabel(info.image), this.environment?.describe(info.image), this.figureState(info)]);
+  }
+
+  /**
+   * What of the figures redraws a row: their arrival and a limit coming near, not each new reading (a
+   * row redrawn under the pointer loses clicks, and a redrawn focused row takes the focus back from an
+   * open quick pick, which closes it). The memory shown is refreshed with the row (a run's start or
+   * end); the tooltip, made on hover, has the figures of that moment.
+   */
+  private figureState(info: SessionInfo): string {
+    const f = this.figures(info);
+    return f ? (f.near ? 'near' : 'shown') : 'none';
   }
 
   /** A running session's resource figures: a few words, a tooltip line, whether one is near its limit. */
