@@ -176,21 +176,20 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
   }
 
   /**
-   * What of the figures redraws a row: their arrival and a limit coming near, not each new reading (a
-   * row redrawn under the pointer loses clicks, and a redrawn focused row takes the focus back from an
-   * open quick pick, which closes it). The memory shown is refreshed with the row (a run's start or
-   * end); the tooltip, made on hover, has the figures of that moment.
+   * What of the figures redraws a row: only a limit coming near (its icon's colour), never a new
+   * reading. Redrawing a session row redraws its file rows too, and a redrawn row under the pointer
+   * loses clicks, and a redrawn focused one takes the focus back from an open quick pick, closing it.
+   * The figures are in the row's tooltip, made on hover with the reading of that moment.
    */
   private figureState(info: SessionInfo): string {
-    const f = this.figures(info);
-    return f ? (f.near ? 'near' : 'shown') : 'none';
+    return this.figures(info)?.near ? 'near' : '';
   }
 
   /** A running session's resource figures: a few words, a tooltip line, whether one is near its limit. */
   private figures(info: SessionInfo): { brief: string; line: string; near: boolean } | undefined {
     const r = info.state === 'running' ? this.resources?.get(info.threadKey) : undefined;
     if (!r) return undefined;
-    return { brief: resourceBrief(r, { cpu: false }), line: resourceSummary(r), near: r.state === 'running' && resourceMeters(r).some((m) => m.near) };
+    return { brief: resourceBrief(r), line: resourceSummary(r), near: r.state === 'running' && resourceMeters(r).some((m) => m.near) };
   }
 
   /** Forget the file listings (of one session, or all) and redraw. */
@@ -237,7 +236,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
       const state = stateText(info);
       const env = this.environment?.shortLabel(info.image);
       const figures = this.figures(info);
-      item.description = [state, figures?.brief ?? '', active ? vscode.l10n.t('active') : '', env ?? ''].filter(Boolean).join(' · ');
+      item.description = [state, active ? vscode.l10n.t('active') : '', env ?? ''].filter(Boolean).join(' · ');
       const warn = figures?.near ? new vscode.ThemeColor('list.warningForeground') : undefined;
       item.iconPath = new vscode.ThemeIcon(info.busy ? 'sync~spin' : info.state === 'running' ? 'vm-running' : 'vm-outline', warn);
       // The tooltip is made on hover (resolveTreeItem), with the figures of that moment.

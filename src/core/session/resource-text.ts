@@ -63,13 +63,10 @@ export function resourceSummary(r: SessionResources): string {
     .join(' · ');
 }
 
-/**
- * A few words for a list row: "182 MB · CPU 3 %", with a mark when a figure is near its limit.
- * `cpu: false` leaves the CPU out (a row redrawn for every change of it would flicker and lose clicks).
- */
-export function resourceBrief(r: SessionResources, opts: { cpu?: boolean } = {}): string {
+/** A few words: "182 MB · CPU 3 %", with a mark when a figure is near its limit. */
+export function resourceBrief(r: SessionResources): string {
   if (r.state !== 'running') return '';
-  const cpu = r.cpu.percent === undefined || opts.cpu === false ? '' : ` · CPU ${percent(r.cpu.percent)}`;
+  const cpu = r.cpu.percent === undefined ? '' : ` · CPU ${percent(r.cpu.percent)}`;
   const near = resourceMeters(r).filter((m) => m.near);
   return `${shortBytes(r.memory.used)}${cpu}${near.length ? ` · ⚠ ${near.map((m) => m.label.toLowerCase()).join(', ')}` : ''}`;
 }
