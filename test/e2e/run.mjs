@@ -415,6 +415,9 @@ async function main() {
       return false;
     }, { timeoutMs: 30_000, intervalMs: 1000 });
     await fileRow.dblclick();
+    // Its tab first: an editor that finishes opening takes the focus (and would close the palette).
+    await page.locator('.part.editor .tab', { hasText: 'incidents_by_category.csv' }).first().waitFor({ state: 'visible', timeout: 20_000 });
+    await sleep(500);
     const editors = await waitFor('the session file to open in an editor', async () => {
       const e = await control.send({ op: 'editors' });
       return e.active && e.active.uri.startsWith('sandbox-session:') && e.active.uri.endsWith('incidents_by_category.csv') ? e : false;
