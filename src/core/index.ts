@@ -89,7 +89,7 @@ export { describePlan, ENV_DIR_NAME, ENV_FILES, readEnvironment } from './enviro
 export { findPackageHint, hintText } from './environment/hints';
 export type { PackageHint } from './environment/hints';
 export type { EnvironmentSpec } from './environment/spec';
-export { exportNotebook, toNotebook } from './notebook/export';
+export { cellSource, exportNotebook, toNotebook } from './notebook/export';
 export type { Notebook, NotebookEnvironment } from './notebook/export';
 export type { SandboxConfig } from './sandbox/spec';
 export { SessionManager } from './session/manager';

@@ -8,10 +8,10 @@
  */
 import { basename } from 'node:path';
 import * as vscode from 'vscode';
-import { coalesceStreams, errorMessage, ExecutionRecord, ExecutionStart, Logger, NotebookEnvironment, Output, ToolCall } from '../core';
+import { cellSource, errorMessage, ExecutionRecord, ExecutionStart, Logger, NotebookEnvironment, Output, ToolCall } from '../core';
 import { Settings } from './config';
-import { cellOutput, errorItem, LiveOutputs, outcomeOutputs } from './notebookOutputs';
-import { cellSource, NOTEBOOK_TYPE, NotebookThreads, threadNotebook } from './notebookThreads';
+import { errorItem, LiveOutputs, outcomeOutputs } from './notebookOutputs';
+import { NOTEBOOK_TYPE, NotebookThreads, threadNotebook } from './notebookThreads';
 import { SessionEvent, SessionsModel } from './sessions';
 import { notebookThreadKey } from './threads';
 import { ToolService } from './tools';
@@ -158,12 +158,7 @@ export class SandboxNotebooks implements vscode.Disposable {
           this.own.add(id);
         },
       });
-      await live.flush();
-      // The record is what the kernel left (a clear_output, an updated display): shown when it differs.
-      const final = outcome.execution?.outputs;
-      if (final && JSON.stringify(final) !== JSON.stringify(live.received)) {
-        await execution.replaceOutput(coalesceStreams(final).map(cellOutput).filter((o) => o !== undefined));
-      }
+      await live.finish(outcome.execution?.outputs);
       const extra = outcomeOutputs(outcome);
       if (extra.length) await execution.appendOutput(extra);
       ok = outcome.status === 'ok';
@@ -219,20 +214,19 @@ export class SandboxNotebooks implements vscode.Disposable {
     this.controller.updateNotebookAffinity(doc, vscode.NotebookControllerAffinity.Preferred);
     const editor = await vscode.window.showNotebookDocument(doc);
     await vscode.commands.executeCommand('notebook.selectKernel', { notebookEditor: editor, id: NOTEBOOK_CONTROLLER_ID, extension: this.d.extensionId });
-    for (const [i, items] of outputs.entries()) {
-      if (!items.length) continue;
-      const cell = doc.cellAt(i);
-      const execution = await this.executionOf(cell);
+    // Cell i is record i (threadNotebook writes one code cell per execution, in order, and no other).
+    for (const [i, record] of records.entries()) {
+      if (!outputs[i].length) continue;
+      const execution = await this.executionOf(doc.cellAt(i));
       if (!execution) {
         this.d.log.warn(`notebook: the sandbox kernel is not ${doc.uri.toString(true)}'s; its cells are shown without their outputs`);
         break;
       }
-      const record = records.find((r) => r.id === (cell.metadata.metadata as { code_interpreter?: { execution?: string } } | undefined)?.code_interpreter?.execution);
-      const started = record ? Date.parse(record.started) : undefined;
-      execution.executionOrder = cell.executionSummary?.executionOrder;
+      const started = Date.parse(record.started);
+      execution.executionOrder = i + 1;
       execution.start(started);
-      await execution.replaceOutput(items);
-      execution.end(record ? record.status === 'ok' : undefined, started !== undefined && record ? started + record.durationMs : undefined);
+      await execution.replaceOutput(outputs[i]);
+      execution.end(record.status === 'ok', started + record.durationMs);
     }
     // The thread's next cell is numbered after the ones shown.
     this.counts.set(threadKey, Math.max(this.counts.get(threadKey) ?? 0, records.length));
@@ -361,8 +355,7 @@ class MirroredCell {
     this.then(async () => {
       const ok = record.status === 'ok';
       if (this.execution && this.live) {
-        await this.live.flush();
-        if (JSON.stringify(record.outputs) !== JSON.stringify(this.live.received)) await this.execution.replaceOutput(coalesceStreams(record.outputs).map(cellOutput).filter((o) => o !== undefined));
+        await this.live.finish(record.outputs);
         this.execution.end(ok, (Date.parse(record.started) || Date.now()) + record.durationMs);
       } else if (this.cell && !this.cell.notebook.isClosed && this.cell.index >= 0) {
         // Without outputs: they would travel as openNotebookDocument's do (see openThread); the panel shows them.

@@ -14,7 +14,7 @@
  * pass as bytes (PNG, JPEG, GIF, each checked to be one), shown by VS Code as an <img>.
  */
 import * as vscode from 'vscode';
-import { bundleText, errorMessage, isImageData, Logger, MimeBundle, mimeText, Output, tableHtml, ToolOutcome } from '../core';
+import { bundleText, coalesceStreams, errorMessage, isImageData, Logger, MimeBundle, mimeText, Output, tableHtml, ToolOutcome } from '../core';
 
 /** The picture types shown as images; their data must be base64 of bytes that are that picture. */
 const IMAGE_MIMES = ['image/png', 'image/jpeg', 'image/gif'];
@@ -144,6 +144,17 @@ export class LiveOutputs {
     this.received.push(o);
     this.pending.push(o);
     this.timer ??= setTimeout(() => void this.flush(), 40);
+  }
+
+  /**
+   * The run ended: everything received is shown, then the record replaces it when it differs (the
+   * record is what the kernel left: a clear_output, an updated display).
+   */
+  async finish(record: readonly Output[] | undefined): Promise<void> {
+    await this.flush();
+    if (record && JSON.stringify(record) !== JSON.stringify(this.received)) {
+      await this.execution.replaceOutput(coalesceStreams(record).map(cellOutput).filter((o) => o !== undefined));
+    }
   }
 
   /** Everything received is shown (or failed to be, logged). */

@@ -33,11 +33,6 @@ export function threadInMetadata(metadata: unknown): string | undefined {
   return typeof thread === 'string' && thread.length > 0 && thread.length <= 600 ? thread : undefined;
 }
 
-/** What a cell shows for an execution: its code (a shell command as a `%%bash` cell, as the export writes it). */
-export function cellSource(e: Pick<ExecutionRecord, 'kind' | 'code'>): string {
-  return e.kind === 'shell' ? `%%bash\n${e.code}` : e.code;
-}
-
 /** An nbformat notebook as VS Code's NotebookData; outputs through cellOutput, so only what is safe to show. */
 export function notebookData(nb: Notebook): vscode.NotebookData {
   const cells = nb.cells.map((c) => {

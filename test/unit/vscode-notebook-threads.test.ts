@@ -4,7 +4,8 @@ import { beforeEach, describe, it } from 'node:test';
 import * as vscode from 'vscode';
 import { ExecutionRecord } from '../../src/core/notebook/nbformat';
 import { cellCall } from '../../src/vscode/notebook';
-import { cellSource, NotebookThreads, threadInMetadata, threadNotebook } from '../../src/vscode/notebookThreads';
+import { cellSource } from '../../src/core/notebook/export';
+import { NotebookThreads, threadInMetadata, threadNotebook } from '../../src/vscode/notebookThreads';
 import { notebookThreadKey } from '../../src/vscode/threads';
 import { memento } from './fake-core';
 

@@ -56,7 +56,8 @@ function cellId(base: string, used: Set<string>): string {
   return id;
 }
 
-function sourceOf(record: ExecutionRecord): string {
+/** A cell's source for an execution: its code, a shell command as a `%%bash` cell. */
+export function cellSource(record: Pick<ExecutionRecord, 'kind' | 'code'>): string {
   if (record.kind === 'shell') return `%%bash\n${record.code}`;
   return record.code;
 }
@@ -91,7 +92,7 @@ export function toNotebook(records: readonly ExecutionRecord[], options: ExportO
           files: record.files,
         },
       },
-      source: toLines(sourceOf(record)),
+      source: toLines(cellSource(record)),
       outputs: record.outputs.map((o) => structuredClone(o)),
     });
   }
