@@ -45,15 +45,24 @@ describe('faults', () => {
     await using _s = small.manager.session(ctx.threadKey);
     await using _o = c.manager.session(other.threadKey);
     await executePythonCode({ pythonCode: 'print(1)' }, other);
+    await runShellCommand({ command: 'echo kept > before-bomb.txt' }, ctx);
     const bomb = runShellCommand({ command: 'bomb() { bomb | bomb & }; bomb; sleep 30', timeoutSeconds: 8 }, ctx);
     const during = await executePythonCode({ pythonCode: 'print("bystander ok")' }, other);
     assert.match(during.text, /bystander ok/);
     const o = await bomb;
     assert.notEqual(o.status, 'ok');
-    assert.match(o.text, /process limit \(128 processes per session\) was reached/);
-    const ps = await runShellCommand({ command: 'ps -e --no-headers | wc -l' }, ctx);
+    if ((await small.manager.runtime()).name === 'runsc') {
+      // gVisor (20240729) lets the bomb past the limit inside and then stops as a whole (README, gVisor):
+      // the result says so, names the limit, and the next call gets a new sandbox with the files.
+      assert.match(o.text, /gVisor's kernel exited \(code 2\), as it does when the session's processes reach the process limit \(128 per session\)/);
+      assert.match(o.text, /Files in \/mnt\/data are kept; the next call starts a new sandbox/);
+    } else {
+      assert.match(o.text, /process limit \(128 processes per session\) was reached/);
+    }
+    const ps = await runShellCommand({ command: 'ps -e --no-headers | wc -l; cat before-bomb.txt' }, ctx);
     assert.equal(ps.status, 'ok', ps.text);
     assert.ok(Number(ps.text.trim().split('\n')[0]) < 10, `processes left: ${ps.text}`);
+    assert.match(ps.text, /^kept$/m);
   });
 
   it('CPU spin in Python and shell: the timeout interrupts it while another session stays responsive', async () => {

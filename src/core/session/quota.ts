@@ -22,9 +22,19 @@ export class QuotaGuard {
   watch(onExceeded: () => void, onUnreachable: () => void): () => boolean {
     let exceeded = false;
     let polling = false;
+    let askedWhy = false;
     const timer = setInterval(() => {
-      if (polling) return;
+      if (polling) {
+        // No answer for a whole interval: under gVisor a dead sandbox's exec stream stays open, so
+        // the question hangs rather than fails. Let the caller look at the container (once a poll).
+        if (!askedWhy) {
+          askedWhy = true;
+          onUnreachable();
+        }
+        return;
+      }
       polling = true;
+      askedWhy = false;
       this.usage()
         .then((u) => {
           if (u.bytes > this.quotaBytes && !exceeded) {
