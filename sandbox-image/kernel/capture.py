@@ -49,7 +49,7 @@ READ_CHUNK = 64 * 1024
 FILES_CAP = host_limit("FILES_SNAPSHOT_ENTRIES", 20000)  # entries visited by a files snapshot
 
 
-ACTIVITY_FILE = "/tmp/.sandbox-activity"  # its mtime is what watchdog.sh reads
+ACTIVITY_FILE = "/tmp/.sandbox-activity"  # its mtime is what watchdog.py reads
 HEARTBEAT_SECONDS = 5  # well under the smallest watchdog limit (10 s)
 # Touched by every helper call (sbx.py), which precedes anything that may change /mnt/data outside
 # the kernel (shell commands, deletes, copies, uploads): the kernel reuses its last file snapshot

@@ -1,13 +1,22 @@
 #!/usr/bin/env python3
-"""The sandbox's memory limit, held from inside where the runtime does not hold it per process:
-under gVisor the host's cgroup limits the whole sandbox (gVisor's own kernel included), so reaching
-it stops everything instead of one process. The host then sets SBX_GUARD ("memory=BYTES", the limit
-the user chose) and gives the container headroom above it; watchdog.sh starts this guard, which,
-like Linux's OOM killer, kills the largest process once the sandbox's memory use (gVisor's own
-accounting) reaches the limit. Each kill is recorded in HITS_FILE, which cgroup_counters() adds to
-the kernel's counters, so the result names the memory limit as under runc.
+"""The sandbox's limits, held from inside where the runtime does not hold them per process: under
+gVisor the host's cgroup limits the whole sandbox (gVisor's own kernel included), so reaching them
+stops everything instead of one process. The host then sets SBX_GUARD ("memory=BYTES,pids=N", the
+limits the user chose) and gives the container headroom above them; watchdog.py starts this guard.
+
+- Memory: like Linux's OOM killer, the guard kills the largest process once the sandbox's memory
+  use (gVisor's own accounting) reaches the limit.
+- Processes: RLIMIT_NPROC holds them (the engine sets it; gVisor counts the uid's tasks, threads
+  included, per sandbox and refuses a fork past it, as Linux's pids controller does). gVisor has no
+  pids.events, its pids.current lags, and counting tasks in /proc takes seconds under a fork bomb,
+  so the guard asks the limit itself: every PIDS_SECONDS it starts a thread that ends at once, and
+  a refusal means the limit is reached.
+
+Each hit is recorded in HITS_FILE, which cgroup_counters() adds to the kernel's counters, so the
+result names the limit as under runc.
 """
 
+import _thread
 import os
 import signal
 import sys
@@ -18,15 +27,16 @@ MEMORY_USAGE = "/sys/fs/cgroup/memory/memory.usage_in_bytes"
 FAST_SECONDS = 0.005   # poll interval once use is past half a limit
 SLOW_SECONDS = 0.04    # ... and below it
 SETTLE_SECONDS = 0.5   # after a stop, for the sandbox's counters to drop
+PIDS_SECONDS = 0.2     # how often the process limit is probed (a limit reached holds for longer)
 PAGE = os.sysconf("SC_PAGE_SIZE")
 
 
 def parse_limits(spec):
-    """'memory=402653184' -> {'memory': 402653184}; unknown or bad parts are ignored."""
+    """'memory=402653184,pids=256' -> {'memory': 402653184, 'pids': 256}; unknown or bad parts are ignored."""
     limits = {}
     for part in (spec or "").split(","):
         key, _, value = part.partition("=")
-        if key.strip() == "memory" and value.strip().isdigit() and int(value) > 0:
+        if key.strip() in ("memory", "pids") and value.strip().isdigit() and int(value) > 0:
             limits[key.strip()] = int(value)
     return limits
 
@@ -92,19 +102,49 @@ def stop_largest():
         signal_pid(max(sizes)[1], signal.SIGKILL)
 
 
-def watch(memory):
+def at_process_limit():
+    """Whether RLIMIT_NPROC refuses a new task now: a thread that would end at once cannot start."""
+    try:
+        _thread.start_new_thread(lambda: None, ())
+    except RuntimeError:  # "can't start new thread": clone(2) failed with EAGAIN
+        return True
+    return False
+
+
+class PidsWatch:
+    """Records one hit each time the process limit is reached (again after it was not)."""
+
+    def __init__(self):
+        self.at_limit = False
+        self.next_probe = 0.0
+
+    def poll(self, now):
+        if now < self.next_probe:
+            return
+        self.next_probe = now + PIDS_SECONDS
+        at_limit = at_process_limit()
+        if at_limit and not self.at_limit:
+            record("pidsMaxHits")
+        self.at_limit = at_limit
+
+
+def watch(limits):
+    memory = limits.get("memory")
+    pids = PidsWatch() if "pids" in limits else None
     while True:
-        used = read_int(MEMORY_USAGE)
+        if pids:
+            pids.poll(time.monotonic())
+        used = read_int(MEMORY_USAGE) if memory else None
         if used is not None and used >= memory:
             record("oomKills")
             stop_largest()
             time.sleep(SETTLE_SECONDS)
         else:
-            time.sleep(FAST_SECONDS if (used or 0) * 2 >= memory else SLOW_SECONDS)
+            time.sleep(FAST_SECONDS if memory and (used or 0) * 2 >= memory else SLOW_SECONDS)
 
 
 if __name__ == "__main__":
     found = parse_limits(os.environ.get("SBX_GUARD"))
-    if "memory" not in found:
+    if not found:
         sys.exit(0)
-    watch(found["memory"])
+    watch(found)

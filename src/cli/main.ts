@@ -75,7 +75,7 @@ Options
   --docker-host URL  the Docker engine: unix:///path, tcp://host:2376, ssh://user@host, npipe:////./pipe/name
                      (default: as the Docker CLI — DOCKER_HOST, DOCKER_CONTEXT, the current context, the default socket)
   --network NAME     Docker network for a new container (default: none)
-  --runtime NAME     container runtime: runc (default), auto (gVisor's runsc when the engine has it), runsc
+  --runtime NAME     container runtime: auto (default: gVisor's runsc when the engine has it, else the engine's default), runsc, runc
   --memory-mb N, --cpus N   resource limits for a new container (default: 2048, 1.5)
 
 Exit status: 0 ok; 1 the code failed or timed out; 2 bad input; 3 Docker unavailable or an infrastructure fault.

@@ -27,10 +27,12 @@ describe('session container', () => {
     // Under gVisor the engine's limit holds gVisor too: it gets headroom (512 MB, a quarter of 2 GB)
     // and the guard inside holds the chosen 2 GB (SBX_GUARD); under runc the engine holds 2 GB itself.
     const gvisor = (await c.manager.runtime()).name === 'runsc';
-    const guard = gvisor ? [`SBX_GUARD=memory=${2048 * 1024 * 1024}`] : [];
+    const guard = gvisor ? [`SBX_GUARD=memory=${2048 * 1024 * 1024},pids=256`] : [];
     assert.equal(h.Memory, (gvisor ? 2048 + 512 : 2048) * 1024 * 1024);
     assert.equal(h.MemorySwap, h.Memory, 'no swap');
-    assert.equal(h.PidsLimit, 256);
+    // Under gVisor RLIMIT_NPROC holds the 256 inside and the engine's limit has headroom for gVisor's own tasks.
+    assert.equal(h.PidsLimit, gvisor ? 2 * 256 + 256 : 256);
+    assert.deepEqual((h.Ulimits ?? []).map((u) => [u.Name, u.Soft, u.Hard]), gvisor ? [['nproc', 256, 256]] : []);
     assert.equal(h.NanoCpus, 1.5e9);
     assert.equal(h.Init, true);
     // Docker lists no Binds; Podman lists the named volume there too ("name:/mnt/data:…"). Never a host path.

@@ -57,8 +57,8 @@ describe('resource samples', () => {
     const s = sampleOf(stats('2026-12-02T15:00:00Z', 1, MB))!;
     assert.deepEqual(limitsOf({ HostConfig: { Memory: 2 * GB, NanoCpus: 1.5e9, PidsLimit: 256 } }, s), { memory: 2 * GB, engineMemory: undefined, cpus: 1.5, pids: 256 });
     assert.deepEqual(
-      limitsOf({ Config: { Env: ['SBX_GUARD=memory=2147483648'] }, HostConfig: { Memory: 2.5 * GB, NanoCpus: 1.5e9, PidsLimit: 256 } }, s),
-      { memory: 2 * GB, engineMemory: 2.5 * GB, cpus: 1.5, pids: 256 },
+      limitsOf({ Config: { Env: ['SBX_GUARD=memory=2147483648,pids=256'] }, HostConfig: { Memory: 2.5 * GB, NanoCpus: 1.5e9, PidsLimit: 768 } }, s),
+      { memory: 2 * GB, engineMemory: 2.5 * GB, cpus: 1.5, pids: 768 },
     );
     assert.equal(limitsOf({ HostConfig: { CpuQuota: 50_000, CpuPeriod: 100_000 } }, s).cpus, 0.5);
     // No limits in inspect (0): the stats answer's own (host memory, online CPUs).

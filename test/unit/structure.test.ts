@@ -23,16 +23,19 @@ describe('container spec', () => {
     assert.equal(h.Init, true);
     assert.equal(h.Binds, undefined);
     assert.deepEqual(h.Mounts?.map((m) => m.Type), ['volume']);
-    assert.deepEqual(spec.Env, ['SBX_GUARD=memory=2147483648'], "gVisor: the guard holds the chosen memory limit inside");
+    assert.deepEqual(spec.Env, ['SBX_GUARD=memory=2147483648,pids=256'], 'gVisor: the guard holds the chosen memory limit inside and watches the process limit');
+    assert.deepEqual(h.Ulimits, [{ Name: 'nproc', Soft: 256, Hard: 256 }], 'gVisor: RLIMIT_NPROC holds the chosen process limit inside');
   });
 
-  it('gives the host memory limit headroom under gVisor only, where the guard holds the chosen one', () => {
+  it('gives the host memory and pids limits headroom under gVisor only, where the chosen ones are held inside', () => {
     const config = { ...DEFAULT_SANDBOX_CONFIG, memoryMb: 384, pidsLimit: 128 };
     const runc = containerSpec({ name: 'n', image: 'i', volume: 'v', labels: {}, config, runtime: { name: 'runc', request: undefined }, watchdogSeconds: 600 });
     assert.equal(runc.HostConfig!.Memory, 384 * 1024 * 1024);
     assert.equal(runc.HostConfig!.PidsLimit, 128);
     assert.deepEqual(runc.Env, []);
-    assert.deepEqual(hostLimits(config, 'runsc'), { memory: (384 + 256) * 1024 * 1024, pids: 128, guard: `memory=${384 * 1024 * 1024}` });
+    // Under runc RLIMIT_NPROC would count the uid's processes across the host, every session's together.
+    assert.equal(runc.HostConfig!.Ulimits, undefined);
+    assert.deepEqual(hostLimits(config, 'runsc'), { memory: (384 + 256) * 1024 * 1024, pids: 2 * 128 + 256, nproc: 128, guard: `memory=${384 * 1024 * 1024},pids=128` });
     assert.equal(hostLimits({ ...config, memoryMb: 4096 }, 'runsc').memory, (4096 + 1024) * 1024 * 1024, 'a quarter of a large limit');
   });
 });

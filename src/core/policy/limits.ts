@@ -151,7 +151,7 @@ export const CONTAINER_DEFAULTS = {
   /** Warm, kernel-ready containers kept for new threads. */
   poolSize: 1,
   network: 'none',
-  runtime: 'runc',
+  runtime: 'auto',
 } as const;
 
 /**
@@ -164,6 +164,18 @@ export const GVISOR_MEMORY_HEADROOM = {
   /** Extra host memory: this much, or this share of the limit if larger. */
   mb: 256,
   share: 0.25,
+} as const;
+
+/**
+ * Under gVisor each sandbox process costs the host a task (systrap's stub) besides gVisor's own
+ * threads, and reaching the engine's pids limit stops gVisor itself: the session's limit is held
+ * inside (RLIMIT_NPROC, which gVisor counts per sandbox), and the engine's limit is this multiple
+ * of it plus this many tasks. Measured with a fork bomb held at 128 / 256 / 512 processes inside:
+ * 240 / 435 / 809 host tasks.
+ */
+export const GVISOR_PIDS_HEADROOM = {
+  factor: 2,
+  tasks: 256,
 } as const;
 
 /** Resources of a throwaway container (DockerClient.runOnce: package listing, probes). */

@@ -1,5 +1,5 @@
 import type Dockerode from 'dockerode';
-import { CONTAINER_DEFAULTS, GVISOR_MEMORY_HEADROOM } from '../policy/limits';
+import { CONTAINER_DEFAULTS, GVISOR_MEMORY_HEADROOM, GVISOR_PIDS_HEADROOM } from '../policy/limits';
 import { DATA_DIR } from '../policy/paths';
 
 /** Resource and isolation settings for session containers (defaults in policy/limits). */
@@ -50,7 +50,7 @@ export function containerSpec(opts: {
     User: SANDBOX_USER,
     WorkingDir: DATA_DIR,
     Hostname: 'sandbox',
-    Cmd: ['/opt/sandbox/watchdog.sh', String(Math.max(10, Math.round(opts.watchdogSeconds)))],
+    Cmd: ['/opt/sandbox/watchdog.py', String(Math.max(10, Math.round(opts.watchdogSeconds)))],
     Env: limits.guard ? [`SBX_GUARD=${limits.guard}`] : [],
     NetworkDisabled: config.network === 'none',
     HostConfig: {
@@ -60,6 +60,7 @@ export function containerSpec(opts: {
       CapDrop: ['ALL'],
       SecurityOpt: ['no-new-privileges:true'],
       PidsLimit: limits.pids,
+      ...(limits.nproc ? { Ulimits: [{ Name: 'nproc', Soft: limits.nproc, Hard: limits.nproc }] } : {}),
       Memory: limits.memory,
       MemorySwap: limits.memory,
       NanoCpus: Math.round(config.cpus * 1e9),
@@ -74,13 +75,21 @@ export function containerSpec(opts: {
 }
 
 /**
- * The engine's memory (bytes) and pids limits for a container, and the limit the in-sandbox guard
- * holds (SBX_GUARD). Under runc the kernel holds the chosen memory limit per process; under gVisor
- * the host's holds the whole sandbox, so the guard holds the chosen one and the host's gets headroom.
+ * The engine's memory (bytes) and pids limits for a container, the limits held inside under gVisor
+ * (SBX_GUARD for the guard, RLIMIT_NPROC) and what the guard watches. Under runc the kernel holds the
+ * chosen limits itself. Under gVisor the host's limits hold the whole sandbox, gVisor's own kernel
+ * included, and reaching them stops everything: the chosen limits are held inside — memory by the
+ * guard, processes by RLIMIT_NPROC, which gVisor counts per sandbox (under runc it would count the
+ * uid across the host) — and the host's limits get headroom above them.
  */
-export function hostLimits(config: SandboxConfig, runtimeName: string): { memory: number; pids: number; guard?: string } {
+export function hostLimits(config: SandboxConfig, runtimeName: string): { memory: number; pids: number; nproc?: number; guard?: string } {
   const memory = Math.round(config.memoryMb * 1024 * 1024);
   if (runtimeName !== 'runsc') return { memory, pids: config.pidsLimit };
   const extraMb = Math.max(GVISOR_MEMORY_HEADROOM.mb, config.memoryMb * GVISOR_MEMORY_HEADROOM.share);
-  return { memory: memory + Math.round(extraMb * 1024 * 1024), pids: config.pidsLimit, guard: `memory=${memory}` };
+  return {
+    memory: memory + Math.round(extraMb * 1024 * 1024),
+    pids: config.pidsLimit * GVISOR_PIDS_HEADROOM.factor + GVISOR_PIDS_HEADROOM.tasks,
+    nproc: config.pidsLimit,
+    guard: `memory=${memory},pids=${config.pidsLimit}`,
+  };
 }

@@ -15,14 +15,14 @@ const containerGone = (what: CallKind) =>
 const GVISOR_KERNEL_FAILED = 2;
 
 /**
- * gVisor's kernel stops the whole sandbox when it cannot make a host thread: gVisor (20240729)
- * does not refuse processes past the session's limit inside, each one costs host tasks, and the
- * engine's pids limit on the sandbox then fails gVisor itself (Go's `newosproc`).
+ * gVisor's kernel (a Go program) stops the whole sandbox when the host refuses it a thread or
+ * memory: the engine's limits hold the whole sandbox, and the session's own limits are held inside
+ * with headroom below them (hostLimits), so this is what is left when that headroom was not enough.
  */
-const gvisorStopped = (what: CallKind, pids: number) =>
-  `The sandbox stopped during the ${what}: gVisor's kernel exited (code ${GVISOR_KERNEL_FAILED}), as it does when the session's processes reach the process limit (${pids} per session) — a fork bomb, or processes started without end. ` +
-  'Under gVisor that limit stops the whole sandbox rather than failing inside it. Files in /mnt/data are kept; the next call starts a new sandbox. ' +
-  'Start fewer processes at a time (e.g. xargs -P 4), or choose the runc runtime, where the limit fails inside the sandbox and the session keeps running.';
+const gvisorStopped = (what: CallKind) =>
+  `The sandbox stopped during the ${what}: gVisor's kernel exited (code ${GVISOR_KERNEL_FAILED}), as it does when the host refuses it a thread or memory — the engine's limits hold the whole sandbox, gVisor included. ` +
+  'Files in /mnt/data are kept; the next call starts a new sandbox. ' +
+  'If it happens again, start fewer processes or threads at a time (e.g. xargs -P 4), or choose the runc runtime.';
 
 const SMALLER_PIECES = 'Work with smaller pieces of data (e.g. read CSVs in chunks, select columns) or raise the memory setting.';
 
@@ -87,7 +87,7 @@ export class LossReports {
     if (info?.State?.OOMKilled) {
       return `The sandbox ran out of memory (limit ${this.config.memoryMb} MB) during the ${what}, and its container was stopped (the whole sandbox, as under gVisor); the next call starts it again. ${SMALLER_PIECES}`;
     }
-    if (info?.HostConfig?.Runtime === 'runsc' && info.State?.ExitCode === GVISOR_KERNEL_FAILED) return gvisorStopped(what, this.config.pidsLimit);
+    if (info?.HostConfig?.Runtime === 'runsc' && info.State?.ExitCode === GVISOR_KERNEL_FAILED) return gvisorStopped(what);
     return containerGone(what);
   }
 
