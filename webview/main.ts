@@ -98,6 +98,7 @@ function renderEmpty(): void {
 }
 
 function renderAll(reveal?: string): void {
+  appended = 0;
   if (cells.length === 0) renderEmpty();
   else list.replaceChildren(...cells.map((c, i) => renderCell(c, i + 1, ctx)));
   renderSessions();
@@ -138,17 +139,20 @@ function replaceCell(cell: PanelCell): void {
 }
 
 /**
- * Outputs arrive one message each (a cell may send thousands): they are appended in batches, with
- * one look at the scroll position and one scroll per batch. Appending one by one, each with a
- * forced layout (scrollHeight) and a scroll, costs time in the number of outputs already shown —
- * minutes for 10,000 outputs, with the workbench beside the panel frozen meanwhile.
+ * Outputs arrive in small batches (a cell may send thousands): they are appended in larger ones,
+ * with one look at the scroll position and one scroll per batch. Each look is a layout that costs
+ * time in the number of outputs shown, so the pause between batches grows with it: appending one
+ * by one took minutes for 10,000 outputs, and so did a batch every 30 ms when they trickle in
+ * (under gVisor), with the workbench beside the panel frozen meanwhile.
  */
 let pending: { cell: string; output: PanelOutput }[] = [];
 let flushTimer: ReturnType<typeof setTimeout> | undefined;
+/** Outputs appended since the last full render. */
+let appended = 0;
 
 function queueOutput(cell: string, output: PanelOutput): void {
   pending.push({ cell, output });
-  flushTimer ??= setTimeout(flushOutputs, 30);
+  flushTimer ??= setTimeout(flushOutputs, Math.min(1000, 30 + appended / 5));
 }
 
 function flushOutputs(): void {
@@ -156,6 +160,7 @@ function flushOutputs(): void {
   const batch = pending;
   pending = [];
   if (batch.length === 0) return;
+  appended += batch.length;
   const follow = nearBottom();
   let container: HTMLElement | null | undefined;
   let containerOf: string | undefined;
@@ -188,12 +193,14 @@ window.addEventListener('message', (event: MessageEvent<HostMessage>) => {
     case 'cellStart':
       if (m.session === selected) replaceCell(m.cell);
       break;
-    case 'output': {
+    case 'outputs': {
       if (m.session !== selected) break;
       const cell = cells.find((c) => c.id === m.cell);
       if (!cell) break;
-      cell.outputs.push(m.output);
-      queueOutput(m.cell, m.output);
+      for (const output of m.outputs) {
+        cell.outputs.push(output);
+        queueOutput(m.cell, output);
+      }
       break;
     }
     case 'cellEnd':

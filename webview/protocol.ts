@@ -54,7 +54,8 @@ export type HostMessage =
   | { type: 'sessions'; sessions: PanelSession[]; selected: string | undefined }
   | { type: 'cells'; session: string; cells: PanelCell[]; reveal?: string }
   | { type: 'cellStart'; session: string; cell: PanelCell }
-  | { type: 'output'; session: string; cell: string; output: PanelOutput }
+  /** Outputs of a running cell, in order (batched by the host). */
+  | { type: 'outputs'; session: string; cell: string; outputs: PanelOutput[] }
   | { type: 'cellEnd'; session: string; cell: PanelCell }
   | { type: 'reveal'; session: string; cell: string }
   /** The selected session's memory, CPU, processes and files next to their limits (none: it does not run). */

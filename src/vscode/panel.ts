@@ -6,7 +6,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
 import { type ExecutionRecord, isUserFile, type Logger, resourceMeters } from '../core';
-import { HostMessage, PanelCell, PanelSession, parseWebviewMessage, WebviewMessage } from '../../webview/protocol';
+import { HostMessage, PanelCell, PanelOutput, PanelSession, parseWebviewMessage, WebviewMessage } from '../../webview/protocol';
 import type { ResourceWatch } from './resources';
 import { SessionEvent, SessionsModel } from './sessions';
 
@@ -16,6 +16,9 @@ export const PANEL_VIEW_TYPE = 'codeInterpreter.outputPanel';
 export function toPanelCell(r: ExecutionRecord): PanelCell {
   return { id: r.id, kind: r.kind, code: r.code, started: r.started, durationMs: r.durationMs, status: r.status, outputs: r.outputs, files: r.files.filter((f) => isUserFile(f.path)) };
 }
+
+/** How long live outputs wait to be posted together. */
+const OUTPUT_BATCH_MS = 40;
 
 export interface PanelActions {
   openFile(hash: string, path: string): Promise<void>;
@@ -32,6 +35,12 @@ export class OutputPanel implements vscode.Disposable {
   private readonly running = new Map<string, Map<string, PanelCell>>();
   private pendingReveal?: string;
   private sessionsTimer?: NodeJS.Timeout;
+  /**
+   * Live outputs not yet posted, for one cell: a cell may print thousands, and one message each
+   * costs the workbench (which relays every message to the webview) in time with their number.
+   */
+  private outbox?: { session: string; cell: string; outputs: PanelOutput[] };
+  private outboxTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly extensionUri: vscode.Uri,
@@ -153,8 +162,24 @@ export class OutputPanel implements vscode.Disposable {
   }
 
   private post(message: HostMessage): void {
+    if (message.type !== 'outputs') this.flushOutputs();
     if (!this.panel || !this.ready) return;
     void this.panel.webview.postMessage(message);
+  }
+
+  private queueOutput(session: string, cell: string, output: PanelOutput): void {
+    if (this.outbox && (this.outbox.session !== session || this.outbox.cell !== cell)) this.flushOutputs();
+    (this.outbox ??= { session, cell, outputs: [] }).outputs.push(output);
+    this.outboxTimer ??= setTimeout(() => this.flushOutputs(), OUTPUT_BATCH_MS);
+  }
+
+  /** Posts the queued outputs (before any other message, so the webview sees them in order). */
+  private flushOutputs(): void {
+    clearTimeout(this.outboxTimer);
+    this.outboxTimer = undefined;
+    const box = this.outbox;
+    this.outbox = undefined;
+    if (box) this.post({ type: 'outputs', ...box });
   }
 
   private sessions(): PanelSession[] {
@@ -197,10 +222,11 @@ export class OutputPanel implements vscode.Disposable {
       }
       case 'output':
         running.get(e.id)?.outputs.push(e.output);
-        if (selected) this.post({ type: 'output', session: hash, cell: e.id, output: e.output });
+        if (selected) this.queueOutput(hash, e.id, e.output);
         break;
       case 'execution-end':
         running.delete(e.record.id);
+        if (this.outbox?.cell === e.record.id) this.outbox = undefined; // the cell comes whole
         if (selected) this.post({ type: 'cellEnd', session: hash, cell: toPanelCell(e.record) });
         break;
       case 'deleted':
@@ -258,6 +284,7 @@ export class OutputPanel implements vscode.Disposable {
 
   dispose(): void {
     clearTimeout(this.sessionsTimer);
+    clearTimeout(this.outboxTimer);
     for (const d of this.disposables) d.dispose();
     this.panel?.dispose();
   }

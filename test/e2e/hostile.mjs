@@ -101,9 +101,10 @@ export async function checkHostileOutput({ wb, control, hostile: h, askInNewChat
   try {
     // ---- the run: two Python calls through @interpreter (each confirmed with the code shown)
     await askInNewChat('@interpreter run the hostile output corpus');
-    // Two Python calls take ~20 s here. 120 s is the bound: a panel that lays itself out once per
-    // output froze the workbench for minutes on the 10,000 outputs.
-    await wb.waitForResponse(/E2E_ANSWER hostile/, { timeoutMs: 120_000, onApprove: (t) => approvals.push(t) });
+    // The run takes ~35 s here under runc and ~80–125 s under gVisor, where the 10,000 outputs take
+    // ~20 s in the sandbox (1 s under runc) and the workbench's catching up with them longer. 240 s
+    // is the bound: a panel that laid itself out once per output froze the workbench for many minutes.
+    await wb.waitForResponse(/E2E_ANSWER hostile/, { timeoutMs: 240_000, onApprove: (t) => approvals.push(t) });
     const ran = Date.now();
     log(`hostile corpus ran through @interpreter in ${((ran - started) / 1000).toFixed(1)} s`);
     const entry = auditEntries().filter((a) => a.tool === 'executePythonCode' && /hostile-output corpus/.test(a.code || '')).pop();
@@ -342,7 +343,13 @@ export async function checkHostileOutput({ wb, control, hostile: h, askInNewChat
     const tree = page.locator('.part.sidebar').first();
     // Labels as the tree shows them: a non-UTF-8 byte as U+FFFD (the extension's), a newline as ⏎ (the workbench's).
     const treeLabels = topNames.map((n) => n.replace(/[\ud800-\udfff]/g, '\ufffd'));
+    // The tree renders only the rows in view: rows seen are kept across rounds, and the view is
+    // scrolled down while names are missing (the session expanded first).
+    const seen = new Map();
+    const live = new Set();
+    const handlers = new Set();
     let lastRows;
+    let benignShape = null;
     const rowsSeen = await waitFor('the hostile names in the sessions view', async () => {
       const r = (lastRows = await tree.evaluate(
         (root, { names, benign }) => {
@@ -350,7 +357,11 @@ export async function checkHostileOutput({ wb, control, hostile: h, askInNewChat
           const label = (row) => (row.querySelector('.label-name')?.textContent ?? '').replace(/\u23ce/g, '\n');
           const shape = (row) => [...row.querySelectorAll('.monaco-icon-label, .monaco-icon-label *')].map((x) => x.tagName.toLowerCase() + (x.classList.contains('codicon') ? '.codicon' : '')).join(',');
           const benignRow = rows.find((row) => label(row) === benign);
+          // The list holding the hostile session's rows (the view to scroll).
+          const ours = rows.find((row) => names.includes(label(row)) || row.textContent.includes('hostile output corpus'));
+          const box = ours?.closest('.monaco-list')?.getBoundingClientRect();
           return {
+            list: box ? { x: box.x, y: box.y, width: box.width, height: box.height } : null,
             benign: benignRow ? shape(benignRow) : null,
             rows: names.map((n) => {
               const row = rows.find((x) => label(x) === n);
@@ -362,13 +373,27 @@ export async function checkHostileOutput({ wb, control, hostile: h, askInNewChat
         },
         { names: treeLabels, benign: h.BENIGN_NAME },
       ));
-      if (r.benign && r.rows.every((x) => x.found)) return r;
-      // Expand the hostile session (it is the active one; one level per round).
+      for (const row of r.rows) if (row.found) seen.set(row.name, row);
+      r.live.forEach((x) => live.add(x));
+      r.handlers.forEach((x) => handlers.add(x));
+      benignShape = r.benign ?? benignShape;
+      if (benignShape && seen.size === treeLabels.length) {
+        return { benign: benignShape, rows: treeLabels.map((n) => seen.get(n)), live: [...live], handlers: [...handlers] };
+      }
+      // Expand the hostile session (it is the active one; one level per round), else scroll down.
       const collapsed = tree.locator('.monaco-list-row[aria-expanded="false"]', { hasText: 'hostile output corpus' });
       if ((await collapsed.count()) > 0) await collapsed.first().click().catch(() => {});
+      else {
+        const list = r.list;
+        if (list) {
+          await page.mouse.move(list.x + list.width / 2, list.y + list.height / 2);
+          await page.mouse.wheel(0, list.height / 2);
+        }
+      }
       return false;
     }, { timeoutMs: 30_000, intervalMs: 1000 }).catch((e) => {
-      throw new AssertionError(`${e.message}; the tree showed: ${JSON.stringify(lastRows).slice(0, 1500)}`);
+      const missing = treeLabels.filter((n) => !seen.has(n));
+      throw new AssertionError(`${e.message}; never seen: ${JSON.stringify(missing)}; the tree showed last: ${JSON.stringify(lastRows).slice(0, 1500)}`);
     });
     log(`sessions view: ${JSON.stringify(rowsSeen).slice(0, 1500)}`);
     // Widen the side bar for the picture (drag its sash), so the long names show.

@@ -159,6 +159,11 @@ async function prepare() {
   const r = await run(join(ROOT, 'node_modules/.bin/vsce'), ['package', '--no-dependencies', '--skip-license', '-o', fixtureVsix], { cwd: FIXTURE });
   assert(r.code === 0, `packaging the scripted-model fixture failed:\n${r.stdout}\n${r.stderr}`);
 
+  // E2E_RUNTIME pins the sandboxes' runtime, as TEST_RUNTIME does for the integration suites (a
+  // machine-scoped setting: code-server reads it from the machine's settings, not the user's).
+  mkdirSync(join(RUN, 'user-data/Machine'), { recursive: true });
+  writeFileSync(join(RUN, 'user-data/Machine/settings.json'), JSON.stringify(process.env.E2E_RUNTIME ? { 'codeInterpreter.runtime': process.env.E2E_RUNTIME } : {}, null, 2));
+
   const workspace = mkdtempSync(join(tmpdir(), 'ci-e2e-ws-'));
   workspaceFiles(workspace);
 
@@ -278,7 +283,7 @@ async function main() {
     page.on('pageerror', (e) => consoleLog.push(`[pageerror] ${e.message}`));
     process.on('exit', () => writeFileSync(join(ARTIFACTS, 'browser-console.log'), consoleLog.join('\n')));
     wb = new Workbench(page, ARTIFACTS);
-    await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`);
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(workspace)}`, { timeout: 90_000 });
     await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
     await page.locator('.explorer-folders-view, .monaco-workbench .part.sidebar').first().waitFor({ timeout: 30_000 });
     await sleep(3000);
@@ -708,7 +713,7 @@ async function main() {
     const page = await context.newPage();
     wb = new Workbench(page, ARTIFACTS);
     control = new Control(join(RUN, 'control'), wb);
-    await page.goto(`${server.url}/?folder=${encodeURIComponent(untrusted)}`);
+    await page.goto(`${server.url}/?folder=${encodeURIComponent(untrusted)}`, { timeout: 90_000 }); // a cold code-server on a busy machine
     await page.locator('.monaco-workbench').waitFor({ state: 'visible', timeout: 60_000 });
     const ws = await waitFor('the scripted-model fixture to answer in the new window', () => control.send({ op: 'workspace' }, { timeoutMs: 10_000 }), { timeoutMs: 60_000, intervalMs: 1000 });
     assert(ws.folders.includes(untrusted), `the window opened ${JSON.stringify(ws.folders)}, not ${untrusted}`);
