@@ -80,7 +80,8 @@ export class DockerClient {
     return this.call('contacting the Docker engine', () => this.api.ping());
   }
 
-  info(): Promise<{ ServerVersion?: string; Runtimes?: Record<string, unknown>; DefaultRuntime?: string; OperatingSystem?: string; Name?: string }> {
+  /** The engine's info (`BuildahVersion`: only Podman's has it). */
+  info(): Promise<{ ServerVersion?: string; Runtimes?: Record<string, unknown>; DefaultRuntime?: string; OperatingSystem?: string; Name?: string; BuildahVersion?: string }> {
     return this.call('reading Docker info', () => this.api.info());
   }
 

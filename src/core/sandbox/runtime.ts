@@ -26,6 +26,9 @@ export async function resolveRuntime(docker: DockerClient, setting: string | und
   const known = info.Runtimes ? Object.keys(info.Runtimes) : undefined;
   const engineDefault = info.DefaultRuntime || 'runc';
   if (wanted === AUTO_RUNTIME) {
+    // Podman lists every runtime its configuration names, installed or not, and sandboxes under
+    // Podman and gVisor are untested: auto takes gVisor on Docker engines only.
+    if (info.BuildahVersion) return { name: engineDefault, request: undefined, why: `auto: Podman, so its default runtime (${engineDefault}); gVisor is chosen on Docker engines only` };
     if (known?.includes(GVISOR)) return { name: GVISOR, request: GVISOR, why: 'auto: the engine has gVisor (runsc)' };
     return { name: engineDefault, request: undefined, why: `auto: the engine has no gVisor (runsc), so its default runtime (${engineDefault})` };
   }
