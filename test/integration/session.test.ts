@@ -27,6 +27,7 @@ describe('session container', () => {
     // Under gVisor the engine's limit holds gVisor too: it gets headroom (512 MB, a quarter of 2 GB)
     // and the guard inside holds the chosen 2 GB (SBX_GUARD); under runc the engine holds 2 GB itself.
     const gvisor = (await c.manager.runtime()).name === 'runsc';
+    const podman = (await c.docker.version()).Components?.some((x) => /podman/i.test(x.Name ?? '')) ?? false;
     const guard = gvisor ? [`SBX_GUARD=memory=${2048 * 1024 * 1024},pids=256`] : [];
     assert.equal(h.Memory, (gvisor ? 2048 + 512 : 2048) * 1024 * 1024);
     assert.equal(h.MemorySwap, h.Memory, 'no swap');
@@ -34,9 +35,8 @@ describe('session container', () => {
     assert.equal(h.PidsLimit, gvisor ? 2 * 256 + 256 : 256);
     // Podman reports its own default ulimits (RLIMIT_NOFILE, RLIMIT_NPROC) where Docker reports none.
     const ulimits = (h.Ulimits ?? []).map((u) => [u.Name, u.Soft, u.Hard]);
-    const onPodman = (await c.docker.version()).Components?.some((x) => /podman/i.test(x.Name ?? '')) ?? false;
     if (gvisor) assert.deepEqual(ulimits, [['nproc', 256, 256]]);
-    else if (onPodman) assert.ok(!ulimits.some(([name, , hard]) => /nproc/i.test(String(name)) && hard === 256), `Podman's own ulimits only: ${JSON.stringify(ulimits)}`);
+    else if (podman) assert.ok(!ulimits.some(([name, , hard]) => /nproc/i.test(String(name)) && hard === 256), `Podman's own ulimits only: ${JSON.stringify(ulimits)}`);
     else assert.deepEqual(ulimits, [], 'no ulimits under runc');
     assert.equal(h.NanoCpus, 1.5e9);
     assert.equal(h.Init, true);
@@ -50,7 +50,6 @@ describe('session container', () => {
     const setting = TEST_RUNTIME ?? CONTAINER_DEFAULTS.runtime;
     const expected = setting !== 'auto' ? setting : runtimes.includes('runsc') ? 'runsc' : undefined;
     // Podman reports its own OCI runtime as 'oci' whatever name was asked for.
-    const podman = (await c.docker.version()).Components?.some((x) => /podman/i.test(x.Name ?? '')) ?? false;
     if (expected && !podman) assert.equal(h.Runtime, expected);
     else if (expected) assert.ok(h.Runtime === expected || h.Runtime === 'oci', `Podman's runtime: ${h.Runtime}`);
     else assert.ok(!h.Runtime || h.Runtime === 'runc' || h.Runtime === 'crun', `the engine's default runtime: ${h.Runtime}`);
