@@ -9,28 +9,36 @@ housekeeping thread (activity heartbeat, zombie reaping). Diagnostics go to stde
 points at /tmp/.sbx-agent.log.
 """
 
-import collections
-import ctypes
-import json
-import os
-import socket
-import struct
-import subprocess
-import sys
-import threading
-import time
-import traceback
+import boundary
+
+boundary.make_undumpable()  # first: the kernel (same uid) must not trace us or take our fds
+
+import collections  # noqa: E402
+import ctypes  # noqa: E402
+import json  # noqa: E402
+import os  # noqa: E402
+import socket  # noqa: E402
+import struct  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+import threading  # noqa: E402
+import time  # noqa: E402
+import traceback  # noqa: E402
 
 # capture (imported through sbx) takes the host's SBX_* output cuts out of the environment at
 # import; it keeps them in HOST_LIMITS, from which the kernel's environment is rebuilt.
-import sbx
-from capture import DATA_ROOT, HOST_LIMITS, HEARTBEAT_SECONDS, dumps, mark_writer, touch_activity
+import messages  # noqa: E402
+import sbx  # noqa: E402
+from capture import (DATA_ROOT, HOST_LIMITS, HEARTBEAT_SECONDS, cgroup_counters,  # noqa: E402
+                     counters_delta, diff_files, dumps, host_limit, mark_writer, snapshot_files,
+                     snapshot_usage, touch_activity, writers_since)
 
 SOCKET_PATH = "/tmp/.sbx-agent.sock"
 HERE = os.path.dirname(os.path.abspath(__file__))
 KERNEL_SCRIPT = os.path.join(HERE, "kernel.py")
 SBX_SCRIPT = os.path.join(HERE, "sbx.py")
 STDERR_TAIL_CHARS = 2000
+KERNEL_LINE_BYTES = host_limit("KERNEL_LINE_BYTES", 64 * 1024 * 1024)  # longer lines are dropped
 SEND_TIMEOUT_SECONDS = 60   # a host that reads nothing for this long is disconnected
 RECV_CHUNK = 1 << 16
 UCRED = struct.Struct("3i")  # struct ucred: pid, uid, gid
@@ -68,7 +76,7 @@ class OwnPopen(subprocess.Popen):
             OWN.add(self)
 
 
-subprocess.Popen = OwnPopen  # also for the ripgrep of `search`, which sbx.py starts
+subprocess.Popen = OwnPopen  # type: ignore[misc]  # also for the ripgrep of `search`, which sbx.py starts
 
 
 def own_pids():
@@ -233,7 +241,9 @@ class Connection:
             diag(f"{self}: ignoring a message without an id: {line[:200]!r}")
             return
         req_id, kind = msg["id"], msg.get("type")
-        if kind == "call":
+        if kind == "ping":  # answered on the reader thread: the host's check that we are alive
+            self.answer(req_id, value={"agentPid": os.getpid()})
+        elif kind == "call":
             self.spawn_or_refuse(req_id, self.run_call, req_id, msg.get("argv"))
         elif kind == "shell":
             self.submit_shell(req_id, msg)
@@ -354,7 +364,7 @@ class Connection:
 def call_in_child(argv):
     """Runs a subcommand as `python3 sbx.py ...` (its own process) and reads its one JSON answer."""
     env = dict(os.environ, **{f"SBX_{k}": v for k, v in HOST_LIMITS.items() if k != "AGENT"})
-    proc = subprocess.run([sys.executable, SBX_SCRIPT, *argv], cwd=DATA_ROOT, env=env,
+    proc = subprocess.run(boundary.python_argv(SBX_SCRIPT, *argv), cwd=DATA_ROOT, env=env,
                           stdin=subprocess.DEVNULL, capture_output=True)
     try:
         result = json.loads(proc.stdout)
@@ -391,7 +401,7 @@ class KernelProcess:
         env["SBX_AGENT"] = "1"
         # Buffered pipes: readline on a raw pipe reads a byte per system call, and a figure is a
         # line of megabytes. (Commands are written with os.write, past the buffer.)
-        self.proc = subprocess.Popen([sys.executable, KERNEL_SCRIPT], cwd=DATA_ROOT, env=env,
+        self.proc = subprocess.Popen(boundary.python_argv(KERNEL_SCRIPT), cwd=DATA_ROOT, env=env,
                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                                      stderr=subprocess.PIPE, bufsize=RECV_CHUNK)
         self.stderr_thread = threading.Thread(target=self.read_stderr, daemon=True)
@@ -433,26 +443,42 @@ class KernelProcess:
                 pass
 
     def read_stdout(self):
-        for line in self.proc.stdout:
+        for line in self.lines():
             try:
                 msg = json.loads(line)
             except ValueError:
                 diag(f"kernel {self.kernel_id}: ignoring a line that is not JSON: {line[:200]!r}")
                 continue
-            if isinstance(msg, dict):
-                self.manager.from_kernel(self, msg, line)
+            self.manager.from_kernel(self, msg, line)
         returncode = self.proc.wait()
         self.stderr_thread.join(timeout=1)  # a crash's traceback belongs in stderrTail
         self.manager.exited(self, exit_code_of(returncode))
 
 
+    def lines(self):
+        """The kernel's stdout as lines of at most KERNEL_LINE_BYTES (a longer one is skipped to
+        its end, so its bytes are never held at once)."""
+        stream = self.proc.stdout
+        while True:
+            line = stream.readline(KERNEL_LINE_BYTES + 1)
+            if not line:
+                return
+            if len(line) > KERNEL_LINE_BYTES:
+                while line and not line.endswith(b"\n"):
+                    line = stream.readline(KERNEL_LINE_BYTES)
+                diag(f"kernel {self.kernel_id}: dropped a line over {KERNEL_LINE_BYTES} bytes")
+                continue
+            yield line
+
+
 class Execution:
     """A queued or running call: Python code for the kernel, or a shell command (`shell`:
     (exec_id, command, timeout)) run beside it."""
-    __slots__ = ("conn", "id", "code", "kernel", "shell")
+    __slots__ = ("conn", "id", "code", "kernel", "shell", "before", "counters", "started")
 
     def __init__(self, conn, exec_id, code, shell=None):
         self.conn, self.id, self.code, self.kernel, self.shell = conn, exec_id, code, None, shell
+        self.before, self.counters, self.started = None, None, None
 
 
 class KernelManager:
@@ -464,6 +490,8 @@ class KernelManager:
         self.kernel = None      # the current KernelProcess (any state), None before the first
         self.queue = collections.deque()
         self.running = None     # the Execution the kernel runs
+        self.last_snapshot = None   # /mnt/data after the last execution, and when it was taken
+        self.last_snapshot_ns = 0
 
     def snapshot(self):
         with self.cond:
@@ -548,6 +576,7 @@ class KernelManager:
         if job is not None:
             job.conn.launch_shell(job)
             return
+        self.measure_before(execution)
         execution.conn.send({"type": "started", "id": execution.id,
                              "kernelId": kernel.kernel_id, "pid": kernel.proc.pid})
         kernel.write({"type": "execute", "id": execution.id, "code": execution.code})
@@ -563,8 +592,7 @@ class KernelManager:
             running = self.running
             forward = (running is not None and running.conn is conn and running.id == exec_id)
         if execution is not None:
-            conn.send({"type": "done", "id": exec_id, "status": "interrupted", "durationMs": 0,
-                       "files": [], "streams": {}, "notStarted": True})
+            conn.send(messages.build_done(exec_id, "interrupted", 0, notStarted=True))
         elif forward and running.shell is None:
             running.kernel.write({"type": "interrupt", "id": exec_id})
 
@@ -579,29 +607,69 @@ class KernelManager:
         for cancel in list(conn.shells.values()):
             cancel.set()
 
+    # -- what the agent measures around an execution (never taken from the kernel) ------------------
+    def measure_before(self, execution):
+        """/mnt/data and the limit counters as the execution starts. The last execution's "after"
+        snapshot is this one's "before" unless something else may have written to /mnt/data since
+        (a helper or a shell command ran); a scan of many files costs tens of ms."""
+        if self.last_snapshot is not None and not writers_since(self.last_snapshot_ns):
+            execution.before = self.last_snapshot
+        else:
+            execution.before = snapshot_files()
+        execution.counters = cgroup_counters()
+        execution.started = time.monotonic()
+
+    def measured_done(self, execution, claim):
+        """The execution's `done`: the kernel's status and stream counts, the agent's measures."""
+        duration_ms = round((time.monotonic() - execution.started) * 1000)
+        self.last_snapshot_ns = time.time_ns()
+        after = snapshot_files()
+        self.last_snapshot = after
+        return messages.build_done(
+            execution.id, claim["status"], duration_ms, diff_files(execution.before, after),
+            claim["streams"], usageBytes=snapshot_usage(after),
+            limitHits=counters_delta(execution.counters, cgroup_counters()))
+
     def from_kernel(self, kernel, msg, line):
-        kind = msg.get("type")
+        """A line from the kernel (user code can write them): `ready` while it starts, then only
+        what an execution may produce, each checked (messages.py); anything else is dropped."""
+        kind = msg.get("type") if isinstance(msg, dict) else None
         if kind == "ready":
+            try:
+                messages.check_ready(msg)
+            except messages.Invalid as exc:
+                diag(f"kernel {kernel.kernel_id}: dropped a malformed ready ({exc})")
+                return
             with self.cond:
-                if kernel.state == "starting":
-                    kernel.state = "ready"
-                    kernel.ready = msg
+                if kernel.state != "starting":
+                    return  # said again later: by user code, not the kernel's start-up
+                kernel.state = "ready"
+                kernel.ready = msg
                 self.cond.notify_all()
                 state = kernel.snapshot()
-            diag(f"kernel {kernel.kernel_id} ready (pid {msg.get('pid')}, {msg.get('warmMs')} ms)")
+            diag(f"kernel {kernel.kernel_id} ready (pid {msg['pid']}, {msg['warmMs']} ms)")
             self.agent.broadcast({"type": "kernel-state", **state})
             self.dispatch()
             return
         with self.cond:
             running = self.running
-            if running is None or running.kernel is not kernel or msg.get("id") != running.id:
-                return  # about no execution we know (one already answered): dropped
-            finished = kind == "done"
-            if finished:
-                self.running = None
-        running.conn.send_raw(line if line.endswith(b"\n") else line + b"\n")
-        if finished:
-            self.dispatch()
+            if running is None or running.kernel is not kernel:
+                return  # no execution runs: nothing the kernel says can be about one
+        try:
+            messages.check_from_kernel(msg, running.id)
+        except messages.Invalid as exc:
+            diag(f"kernel {kernel.kernel_id}: dropped {kind!r} ({exc}): {line[:200]!r}")
+            return
+        if kind != "done":
+            running.conn.send_raw(line if line.endswith(b"\n") else line + b"\n")
+            return
+        done = self.measured_done(running, msg)  # while it still runs: nothing else starts
+        with self.cond:
+            if self.running is not running:
+                return  # ended meanwhile (the kernel exited: `lost` was sent)
+            self.running = None
+        running.conn.send(done)
+        self.dispatch()
 
     def exited(self, kernel, exit_code):
         with self.cond:

@@ -4,15 +4,19 @@ Connects to the agent's socket, starting agent.py first (detached, under a lock,
 start one agent) when nobody listens, then copies bytes both ways, stdin -> agent and agent ->
 stdout, until either side closes. No JSON parsing: the host speaks to the agent itself
 (docs/kernel-protocol.md, "The session agent"). Runs each time a host attaches, so it imports
-little (it works under `python3 -I -S`) and starts in a few milliseconds.
+little (it runs under `python3 -E -s -S -B`) and starts in a few milliseconds.
 """
 
-import fcntl
-import os
-import select
-import socket
-import sys
-import time
+import boundary
+
+boundary.make_undumpable()  # first: the kernel (same uid) must not open our stdio through /proc
+
+import fcntl  # noqa: E402
+import os  # noqa: E402
+import select  # noqa: E402
+import socket  # noqa: E402
+import sys  # noqa: E402
+import time  # noqa: E402
 
 SOCKET_PATH = "/tmp/.sbx-agent.sock"
 LOCK_PATH = "/tmp/.sbx-agent.lock"
@@ -48,7 +52,8 @@ def start_agent():
             os.dup2(null, 0)
             os.dup2(log, 1)
             os.dup2(log, 2)
-            os.execve(sys.executable, [sys.executable, AGENT_SCRIPT], os.environ)
+            argv = boundary.python_argv(AGENT_SCRIPT)
+            os.execve(argv[0], argv, os.environ)
         finally:
             os._exit(127)
     os.waitpid(pid, 0)

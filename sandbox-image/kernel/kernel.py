@@ -23,9 +23,20 @@ os.close(_devnull)
 # import takes every SBX_ variable out of the environment.
 UNDER_AGENT = os.environ.get("SBX_AGENT") == "1"
 
+# User code is hostile: nothing it can write may run before the filter holds. The interpreter was
+# started with boundary.PYTHON_FLAGS (no user site, no PYTHON* variables) and has read nothing
+# user-writable yet; from here on no new process, no tracing, no signal but to itself.
+import boundary  # noqa: E402
+
+try:
+    boundary.load_kernel_filter()
+    SECCOMP_LOADED = True
+except Exception as _exc:  # reported in `ready` (seccomp: false) and the kernel's diagnostics
+    SECCOMP_LOADED = False
+    os.write(DIAG_FD, f"kernel: seccomp filter not loaded: {_exc!r}\n".encode())
+
 import contextlib
 import ctypes
-import errno
 import io
 import json
 import queue
@@ -36,9 +47,8 @@ import threading
 import time
 import traceback
 
-from capture import (DATA_ROOT, Capture, Channel, bytes_available, start_heartbeat, diff_files, drain_fd,
-                     read_nonblocking, set_nonblocking, set_pipe_size, snapshot_files,
-                     cgroup_counters, counters_delta, snapshot_usage, writers_since)
+from capture import (DATA_ROOT, Capture, Channel, bytes_available, start_heartbeat, drain_fd,
+                     read_nonblocking, set_nonblocking, set_pipe_size, cgroup_counters)
 
 HOME = os.environ.setdefault("HOME", "/tmp/home")
 MPLCONFIGDIR = os.environ.setdefault("MPLCONFIGDIR", "/tmp/mpl")
@@ -52,7 +62,6 @@ BLOCKED_AUDIT_EVENTS = frozenset({
     "subprocess.Popen", "os.system", "os.fork", "os.forkpty", "os.exec", "os.posix_spawn",
     "os.spawn",
 })
-CLONE_THREAD = 0x00010000
 
 _diag_file = os.fdopen(DIAG_FD, "w", buffering=1, encoding="utf-8", errors="backslashreplace")
 
@@ -98,15 +107,17 @@ prepare_dirs()
 from shell import make_shell, safe_str  # noqa: E402
 
 SHELL = make_shell()
-# As in Jupyter, modules next to the notebook (in /mnt/data, the working directory) are importable;
-# the kernel's own directory is not on the path (its modules are already loaded).
-KERNEL_DIR = os.path.dirname(os.path.abspath(__file__))
-sys.path[:] = [""] + [p for p in sys.path if p not in ("", KERNEL_DIR)]
 import numpy  # noqa: E402,F401
 import pandas  # noqa: E402,F401
 import matplotlib.pyplot as plt  # noqa: E402
 
 plt.close(plt.figure())  # resolves the backend now rather than in the first plotting cell
+WARMED = (numpy, pandas)  # imported for the user's first cell, not used here
+# As in Jupyter, modules next to the notebook (in /mnt/data, the working directory) are importable
+# (once warm: the warm-up imports are the system's, never a file in /mnt/data); the kernel's own
+# directory is not on the path (its modules are already loaded).
+KERNEL_DIR = os.path.dirname(os.path.abspath(__file__))
+sys.path[:] = [""] + [p for p in sys.path if p not in ("", KERNEL_DIR)]
 _libc = ctypes.CDLL(None)
 
 
@@ -220,8 +231,6 @@ class Kernel:
         self.early_interrupt = None         # an interrupt that came before its code could take it
         self.critical = 0                   # >0 while the main thread writes a protocol message
         self.deferred_interrupt = False
-        self.last_snapshot = None           # the last execution's "after" file snapshot
-        self.last_snapshot_ns = 0
         self.pump = None
         self.std_streams = {}
         self.last_stream = None             # the std stream Python code wrote to last
@@ -257,7 +266,10 @@ class Kernel:
                 pass
             self.pump.sync()
 
-    def install_spawn_guards(self):
+    @staticmethod
+    def install_audit_hook():
+        """The message layer over the filter: Python's own ways to start a process say what to
+        use instead (the filter alone would give a bare EPERM)."""
         def audit(event, args):
             if event in BLOCKED_AUDIT_EVENTS:
                 raise PermissionError(
@@ -265,38 +277,18 @@ class Kernel:
                     "use the runShellCommand tool to run shell commands instead.")
 
         sys.addaudithook(audit)
-        return self.load_seccomp()
-
-    @staticmethod
-    def load_seccomp():
-        """Kernel-level backstop for ctypes & co: no exec, no new processes, threads allowed."""
-        try:
-            import seccomp
-            filt = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
-            filt.set_attr(seccomp.Attr.CTL_TSYNC, 1)  # also cover already running (BLAS) threads
-            eperm = seccomp.ERRNO(errno.EPERM)
-            for name in ("execve", "execveat", "fork", "vfork"):
-                filt.add_rule(eperm, name)
-            filt.add_rule(eperm, "clone", seccomp.Arg(0, seccomp.MASKED_EQ, CLONE_THREAD, 0))
-            # glibc falls back from clone3 to clone on ENOSYS (clone3's flags are behind a pointer).
-            filt.add_rule(seccomp.ERRNO(errno.ENOSYS), "clone3")
-            filt.load()
-            return True
-        except Exception as exc:
-            diag(f"seccomp filter not loaded: {exc!r}")
-            return False
 
     def start(self):
         self.redirect_std_streams()
         signal.signal(signal.SIGINT, self.on_sigint)
-        seccomp_loaded = self.install_spawn_guards()
+        self.install_audit_hook()
         self.pump.start()
         if not UNDER_AGENT:
             start_heartbeat()
         threading.Thread(target=self.read_commands, name="sbx-commands", daemon=True).start()
         self.channel.send({"type": "ready", "pid": os.getpid(),
                            "python": sys.version.split()[0], "warmMs": process_age_ms(),
-                           "seccomp": seccomp_loaded, "cgroup": cgroup_counters()})
+                           "seccomp": SECCOMP_LOADED, "cgroup": cgroup_counters()})
 
     # -- interrupts ---------------------------------------------------------------------------------
     def on_sigint(self, signum, frame):
@@ -421,18 +413,12 @@ class Kernel:
         return "error" if error is not None else "ok"
 
     def execute(self, exec_id, code):
-        started = time.monotonic()
+        """Runs one execution; `done` gives its status and streams (the agent measures the rest:
+        files changed, disk usage, limit hits, duration)."""
         try:
             os.chdir(DATA_ROOT)
         except OSError:
             pass
-        # The last execution's "after" snapshot is this one's "before" unless something else may
-        # have written to /mnt/data since (a helper ran); a scan of many files costs tens of ms.
-        if self.last_snapshot is not None and not writers_since(self.last_snapshot_ns):
-            before = self.last_snapshot
-        else:
-            before = snapshot_files()
-        counters = cgroup_counters()
         self.running_id = exec_id
         self.pump.begin(exec_id)
         status = self.run_user_code(code)
@@ -450,15 +436,7 @@ class Kernel:
             os.chdir(DATA_ROOT)
         except OSError:
             pass
-        self.last_snapshot_ns = time.time_ns()
-        after = snapshot_files()
-        self.last_snapshot = after
-        files = diff_files(before, after)
-        self.channel.send({"type": "done", "id": exec_id, "status": status,
-                           "usageBytes": snapshot_usage(after),
-                           "limitHits": counters_delta(counters, cgroup_counters()),
-                           "durationMs": round((time.monotonic() - started) * 1000),
-                           "files": files, "streams": streams})
+        self.channel.send({"type": "done", "id": exec_id, "status": status, "streams": streams})
 
     def serve(self):
         while True:
@@ -476,7 +454,7 @@ class Kernel:
                 self.pump.sync(stop=True)
                 self.running_id = None
                 self.channel.send({"type": "done", "id": exec_id, "status": "error",
-                                   "durationMs": 0, "files": [], "streams": {}})
+                                   "streams": {}})
         self.flush_std_streams()
         os._exit(0)  # don't wait for threads user code left running
 

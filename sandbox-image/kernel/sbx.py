@@ -18,7 +18,8 @@ import sys
 import threading
 import time
 
-from capture import (DATA_ROOT, host_limit, mark_writer, touch_activity, Capture, Channel, diff_files, drain_fd, dumps, iso_time,
+from messages import build_done
+from capture import (DATA_ROOT, host_limit, mark_writer, touch_activity, Capture, diff_files, drain_fd, dumps, iso_time,
                      read_nonblocking, safe_filename_part, set_nonblocking, set_pipe_size,
                      snapshot_files, cgroup_counters, counters_delta, snapshot_usage)
 
@@ -553,11 +554,10 @@ def run_shell(exec_id, command, timeout, channel, cancel, roots=None):
         if status is None:
             status = "ok" if exit_code == 0 else "error"
         after = snapshot_files()
-        channel.send({"type": "done", "id": exec_id, "status": status, "exitCode": exit_code,
-                      "durationMs": round((time.monotonic() - started) * 1000),
-                      "files": diff_files(before, after), "streams": streams,
-                      "usageBytes": snapshot_usage(after),
-                      "limitHits": counters_delta(counters, cgroup_counters())})
+        channel.send(build_done(exec_id, status, round((time.monotonic() - started) * 1000),
+                                diff_files(before, after), streams, exitCode=exit_code,
+                                usageBytes=snapshot_usage(after),
+                                limitHits=counters_delta(counters, cgroup_counters())))
         return killed
     finally:
         for fd in (*fds, *write_ends, *([pidfd] if pidfd is not None else [])):

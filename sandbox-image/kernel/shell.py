@@ -113,34 +113,32 @@ class FigureTrackingFormatter(DisplayFormatter):
         return super().format(obj, include=include, exclude=exclude)
 
 
+def _refusal(name):
+    """A line/cell magic that refuses, saying which tool runs shell commands."""
+    def magic(self, line="", cell=None):
+        command = (line + ("\n" + cell if cell else "")).strip()
+        shown = f" ({command[:200]})" if command else ""
+        raise UsageError(f"%{name}{shown}: {SHELL_TOOL_HINT}")
+    magic.__name__ = name
+    magic.__doc__ = f"Refused in the sandbox's Python kernel: {SHELL_TOOL_HINT}"
+    return line_cell_magic(magic)
+
+
 @magics_class
 class SandboxMagics(Magics):
     """Magics whose IPython versions start processes or install packages: a clear refusal."""
 
-    def _refuse(self, name, line, cell=None):
-        command = (line + ("\n" + cell if cell else "")).strip()
-        shown = f" ({command[:200]})" if command else ""
-        raise UsageError(f"%{name}{shown}: {SHELL_TOOL_HINT}")
-
-    def _make(name):  # noqa: N805 - a decorator factory used in the class body
-        def magic(self, line="", cell=None):
-            self._refuse(name, line, cell)
-        magic.__name__ = name
-        magic.__doc__ = f"Refused in the sandbox's Python kernel: {SHELL_TOOL_HINT}"
-        return line_cell_magic(magic)
-
-    bash = _make("bash")
-    sh = _make("sh")
-    script = _make("script")
-    perl = _make("perl")
-    ruby = _make("ruby")
-    python2 = _make("python2")
-    python3 = _make("python3")
-    pypy = _make("pypy")
-    sx = _make("sx")
-    system = _make("system")
-    killbgscripts = _make("killbgscripts")
-    del _make
+    bash = _refusal("bash")
+    sh = _refusal("sh")
+    script = _refusal("script")
+    perl = _refusal("perl")
+    ruby = _refusal("ruby")
+    python2 = _refusal("python2")
+    python3 = _refusal("python3")
+    pypy = _refusal("pypy")
+    sx = _refusal("sx")
+    system = _refusal("system")
+    killbgscripts = _refusal("killbgscripts")
 
     @line_magic
     def pip(self, line=""):

@@ -321,7 +321,7 @@ export class EnvironmentImage implements ImageSource {
   /** The exact package list of an image (Debian packages and Python distributions), one per line. */
   async freeze(tag?: string): Promise<string[]> {
     const image = tag ?? (await this.ensure());
-    const result = await this.docker.runOnce(image, ['python3', '/opt/sandbox/freeze.py'], { [`${LABEL_PREFIX}.role`]: 'freeze' });
+    const result = await this.docker.runOnce(image, ['python3', '-E', '-s', '-B', '/opt/sandbox/freeze.py'], { [`${LABEL_PREFIX}.role`]: 'freeze' });
     if (result.exitCode !== 0) {
       throw new InfrastructureError(`Listing the packages of ${image} failed (exit ${result.exitCode}): ${result.stderr.toString('utf8').trim().slice(-500)}`, 'Rebuild the image (code-interpreter image build) and retry.');
     }

@@ -99,6 +99,8 @@ export function runShellOnChannel(
     onStuck: async () => {
       const target = pgid ? [`-${pgid}`] : [];
       await docker.execOnce(containerId, ['kill', '-KILL', '--', ...target]).catch(() => undefined);
+      // The command may have stopped the sandbox's own processes (kill -STOP): continue them.
+      await docker.execOnce(containerId, ['kill', '-CONT', '--', '-1']).catch(() => undefined);
     },
   });
 }

@@ -20,10 +20,11 @@ export interface ChannelRunResult extends CollectedExecution {
   status: ExecutionStatus;
   /**
    * `done`: the agent reported the end. `lost`: the kernel died during it. `closed`: the channel
-   * closed (container stopped, agent killed). `stuck`: given up after the grace period. `failed`:
-   * the agent could not run it (`error` says why).
+   * closed (container stopped, agent killed). `unresponsive`: the agent stopped answering and the
+   * host ended it (and its kernel). `stuck`: given up after the grace period. `failed`: the agent
+   * could not run it (`error` says why).
    */
-  ended: 'done' | 'lost' | 'closed' | 'stuck' | 'failed';
+  ended: 'done' | 'lost' | 'closed' | 'unresponsive' | 'stuck' | 'failed';
   error?: string;
   durationMs: number;
   /** The agent's `started` (kernelId and pid of the kernel that ran it, or the shell's pid/pgid). */
@@ -71,7 +72,7 @@ export async function runOnChannel(channel: AgentChannel, id: string, req: Agent
       case 'lost':
         return finish('lost');
       case 'closed':
-        return finish('closed');
+        return finish(channel.closedBecause === 'unresponsive' ? 'unresponsive' : 'closed');
       case 'failed':
         error = msg.error;
         return finish('failed');

@@ -99,6 +99,8 @@ export const OUTPUT_CUTS = {
   readLineChars: 10_000,
   /** searchSessionFiles: characters of a matching line the helper returns. */
   searchLineChars: 1_000,
+  /** Bytes of one line the kernel writes to the agent: a longer one is dropped there (and logged). */
+  kernelLineBytes: 64 * 1024 * 1024,
 } as const;
 
 export type OutputCuts = { readonly [K in keyof typeof OUTPUT_CUTS]: number };
@@ -109,6 +111,10 @@ export const TIMINGS = {
   kernelStartMs: 90_000,
   /** How long attaching to the container's session agent (starting it if needed) may take. */
   agentAttachMs: 20_000,
+  /** While a call waits on the session agent, it is pinged this often... */
+  agentPingIntervalMs: 10_000,
+  /** ...and one that does not answer within this is continued (SIGCONT), then ended with its kernel. */
+  agentPingTimeoutMs: 10_000,
   /** A shell command's exec is given up this long after its timeout (the helper stops it first). */
   shellTimeoutSlackMs: 10_000,
   /** Seconds a container gets to stop before it is killed. */

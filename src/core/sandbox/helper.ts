@@ -2,7 +2,8 @@ import { InfrastructureError, InputError } from '../errors';
 import { OUTPUT_CUTS, OutputCuts } from '../policy/limits';
 import { DockerClient } from './docker';
 
-export const HELPER = ['python3', '/opt/sandbox/sbx.py'];
+/** As every interpreter of ours: no PYTHON* variables, no user site directory (user code can write both), no bytecode. */
+export const HELPER = ['python3', '-E', '-s', '-B', '/opt/sandbox/sbx.py'];
 
 /**
  * The output cuts as the environment of a `docker exec` of kernel.py or sbx.py: each as

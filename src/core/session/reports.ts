@@ -24,6 +24,10 @@ const gvisorStopped = (what: CallKind) =>
   'Files in /mnt/data are kept; the next call starts a new sandbox. ' +
   'If it happens again, start fewer processes or threads at a time (e.g. xargs -P 4), or choose the runc runtime.';
 
+/** The host ended a session agent that stopped answering (AgentChannel's check). */
+const AGENT_UNRESPONSIVE =
+  "The sandbox's session agent stopped answering (the code stopped or killed the sandbox's own processes), so it was ended, and the Python kernel with it: variables are gone, files in /mnt/data are kept. The next call starts them again.";
+
 const SMALLER_PIECES = 'Work with smaller pieces of data (e.g. read CSVs in chunks, select columns) or raise the memory setting.';
 
 /**
@@ -95,6 +99,7 @@ export class LossReports {
   async pythonEnd(r: ChannelRunResult, atStart: CgroupCounters | undefined): Promise<{ text: string; kernelLost: boolean } | undefined> {
     if (r.ended === 'done' || r.notStarted) return undefined;
     if (r.ended === 'failed') return { text: `The code could not be run: ${r.error}`, kernelLost: false };
+    if (r.ended === 'unresponsive') return { text: AGENT_UNRESPONSIVE, kernelLost: true };
     const stopped = r.ended === 'stuck' && (r.status === 'timeout' || r.status === 'interrupted') ? r.status : undefined;
     return { text: await this.kernelLoss({ stopped, channelClosed: r.ended === 'closed' }, atStart), kernelLost: true };
   }
@@ -103,6 +108,7 @@ export class LossReports {
   async shellEnd(r: ChannelRunResult): Promise<string | undefined> {
     if (r.ended === 'done') return undefined;
     if (r.ended === 'failed') return `The shell command could not be run: ${r.error}`;
+    if (r.ended === 'unresponsive') return AGENT_UNRESPONSIVE;
     return (await this.aliveCounters()) ? 'The shell command was ended without a result (its process tree was killed).' : this.whyContainerStopped('command');
   }
 
