@@ -37,6 +37,7 @@ import {
 } from '../core/tools';
 import { runMcpServer } from '../mcp';
 import { formatBench, runBench } from './bench';
+import { exitAfterFlush, guardStdio } from './exit';
 import { DEMO_STEPS } from './demo';
 
 const USAGE = `code-interpreter — run Python and shell in a local, network-less Docker sandbox
@@ -362,11 +363,12 @@ async function demo(core: Core, base: ToolContext, progress: (l: string) => void
   return 0;
 }
 
+guardStdio();
 main(process.argv.slice(2)).then(
-  (code) => process.exit(code),
+  (code) => exitAfterFlush(code),
   (err) => {
     const status = err instanceof InterpreterError ? (err.kind === 'input' ? 2 : err.kind === 'infrastructure' ? 3 : 1) : err instanceof InfrastructureError ? 3 : /ERR_PARSE_ARGS/.test(err?.code ?? '') ? 2 : 3;
     process.stderr.write(`code-interpreter: ${errorMessage(err)}\n`);
-    process.exit(status);
+    return exitAfterFlush(status);
   },
 );

@@ -322,7 +322,8 @@ export function createMcpServer(options: McpServerOptions): CodeInterpreterMcpSe
 
 /**
  * Serve MCP on stdin/stdout until the client disconnects (stdin ends) or a signal arrives. Resolves
- * with the process exit status.
+ * with the process exit status; the caller exits only once stdout has drained (the CLI's
+ * exitAfterFlush), so the last responses reach the client whole.
  */
 export async function runMcpServer(options: McpServerOptions): Promise<number> {
   // Only protocol messages may reach stdout: anything that logs through console goes to stderr.
