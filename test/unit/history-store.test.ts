@@ -196,17 +196,21 @@ describe('history store', () => {
 
 describe('thread records', () => {
   const names = sessionNames('chat:records-test');
-  it('reads the file on demand, keeping records added meanwhile', async () => {
+  it('reads the file on demand, drops idle records from memory and reads them again, keeping records added meanwhile', async () => {
     const dir = tempDir();
     const store = new HistoryStore(dir, 200);
     await store.append(names.threadHash, rec('e0'));
-    const records = new ThreadRecords(names, store, silentLogger);
+    const records = new ThreadRecords(names, store, silentLogger, 100);
     assert.equal(records.inMemory, false, 'nothing read at construction');
     const reading = records.all();
     const written = records.add(rec('e1')); // while the file is being read
     assert.deepEqual((await reading).map((r) => r.id), ['e0', 'e1']);
     await written;
-    assert.deepEqual((await store.load(names.threadHash)).map((r) => r.id), ['e0', 'e1']);
+    assert.equal(records.inMemory, true);
+    await new Promise((r) => setTimeout(r, 250));
+    assert.equal(records.inMemory, false, 'dropped after idling');
+    await records.add(rec('e2')); // not in memory: only the file has it
+    assert.deepEqual((await records.all()).map((r) => r.id), ['e0', 'e1', 'e2']);
     await records.clear();
     assert.deepEqual(await records.all(), []);
     assert.deepEqual(await store.load(names.threadHash), []);
@@ -217,7 +221,7 @@ describe('thread records', () => {
     writeFileSync(join(dir, 'file'), '');
     const warnings: string[] = [];
     const log = { ...silentLogger, warn: (m: string) => void warnings.push(m) };
-    const records = new ThreadRecords(names, new HistoryStore(join(dir, 'file', 'history'), 200), log);
+    const records = new ThreadRecords(names, new HistoryStore(join(dir, 'file', 'history'), 200), log, 0);
     assert.deepEqual(await records.all(), []);
     await records.add(rec('e0'));
     assert.deepEqual((await records.all()).map((r) => r.id), ['e0']);

@@ -1,33 +1,38 @@
 import { Logger } from '../log';
 import { HistoryStore } from '../notebook/history';
 import { ExecutionRecord } from '../notebook/nbformat';
-import { LIMITS } from '../policy/limits';
+import { LIMITS, TIMINGS } from '../policy/limits';
 import { SessionNames } from './naming';
 
 /**
  * A thread's executions: the last LIMITS.historyPerSession, each also appended to the thread's
  * history file, so other processes and restarts see them. With a file, the records are read from
- * it when first asked for; without one, memory is all there is.
+ * it when first asked for and dropped from memory after TIMINGS.historyIdleMs without use (read
+ * again on demand); without one, memory is all there is.
  */
 export class ThreadRecords {
-  /** In memory (undefined: not read yet). */
+  /** In memory (undefined: not read yet, or dropped while idle). */
   private list?: ExecutionRecord[];
   private loading?: Promise<ExecutionRecord[]>;
   /** Records added while the file was being read (the read does not include them). */
   private addedWhileLoading: ExecutionRecord[] = [];
   /** Bumped by clear(): a read begun before it is of no use after it. */
   private generation = 0;
+  private lastUsed = 0;
+  private idleTimer?: NodeJS.Timeout;
 
   constructor(
     private readonly names: SessionNames,
     private readonly store: HistoryStore | undefined,
     private readonly log: Logger,
+    private readonly idleMs = TIMINGS.historyIdleMs,
   ) {
     if (!store) this.list = [];
   }
 
   /** The records, oldest first: from memory, or read from the thread's file. */
   all(): Promise<ExecutionRecord[]> {
+    this.used();
     if (this.list) return Promise.resolve(this.list);
     if (this.loading) return this.loading;
     const generation = this.generation;
@@ -54,6 +59,7 @@ export class ThreadRecords {
 
   /** Keep a new record; the returned promise ends once it is in the file (it never rejects: a failure is logged). */
   add(record: ExecutionRecord): Promise<void> {
+    this.used();
     if (this.list) {
       this.list.push(record);
       this.list = trim(this.list);
@@ -74,6 +80,22 @@ export class ThreadRecords {
     await this.store?.remove(this.names.threadHash).catch((err: Error) => {
       this.log.warn(`history of ${this.names.container} could not be removed: ${err.message}`);
     });
+  }
+
+  /** Drop the records from memory (the file keeps them): after idleMs without use. */
+  private used(): void {
+    this.lastUsed = Date.now();
+    if (!this.store || this.idleTimer || !(this.idleMs > 0)) return;
+    const check = () => {
+      const left = this.lastUsed + this.idleMs - Date.now();
+      if (left > 0) {
+        this.idleTimer = setTimeout(check, left).unref();
+        return;
+      }
+      this.idleTimer = undefined;
+      if (!this.loading) this.list = undefined;
+    };
+    this.idleTimer = setTimeout(check, this.idleMs).unref();
   }
 }
 
