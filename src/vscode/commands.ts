@@ -289,7 +289,7 @@ export class Commands {
 
   /** Write the thread's executions as a notebook; with `ask`, where the user chooses. */
   async exportNotebook(key: string, ask: boolean): Promise<vscode.Uri | undefined> {
-    const records = this.d.model.history(key);
+    const records = await this.d.model.history(key);
     if (records.length === 0) {
       void vscode.window.showInformationMessage(vscode.l10n.t('{0} has not run any code in this window yet.', notificationText(this.d.model.title(key))));
       return undefined;

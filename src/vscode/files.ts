@@ -277,7 +277,7 @@ export class SessionTreeProvider implements vscode.TreeDataProvider<TreeNode>, v
     const threadKey = node.kind === 'session' ? node.info.threadKey : node.threadKey;
     const hash = node.kind === 'session' ? node.info.threadHash : node.hash;
     const dir = node.kind === 'session' ? '.' : node.entry.path;
-    if (node.kind === 'session' && node.info.state === 'new' && this.model.session(threadKey).history.length === 0) {
+    if (node.kind === 'session' && node.info.state === 'new' && (await this.model.history(threadKey)).length === 0) {
       return [{ kind: 'message', text: vscode.l10n.t('Not started yet — run code or drop files here'), threadKey }];
     }
     let entries: FileEntryLike[];

@@ -198,7 +198,7 @@ export class SandboxNotebooks implements vscode.Disposable {
   async openThread(threadKey: string): Promise<vscode.NotebookEditor> {
     const open = this.d.threads.documentsOf(threadKey)[0];
     if (open) return vscode.window.showNotebookDocument(open);
-    const records = this.d.model.history(threadKey);
+    const records = await this.d.model.history(threadKey);
     const environment = await this.d.environment(threadKey).catch((err) => {
       this.d.log.warn(`notebook: the environment could not be recorded: ${errorMessage(err)}`);
       return undefined;

@@ -196,11 +196,20 @@ export class OutputPanel implements vscode.Disposable {
     this.sessionsTimer = setTimeout(() => this.post({ type: 'sessions', sessions: this.sessions(), selected: this.activeHash() }), 50);
   }
 
+  /** Bumped by each postAll: the cells of a newer one win over an older one still reading its history. */
+  private postAllSeq = 0;
+
   private postAll(): void {
     const key = this.model.active;
     const hash = this.activeHash();
     this.post({ type: 'sessions', sessions: this.sessions(), selected: hash });
-    const cells = this.model.history(key).map(toPanelCell);
+    const seq = ++this.postAllSeq;
+    void this.model.history(key).then((records) => seq === this.postAllSeq && this.postCells(key, hash, records));
+  }
+
+  /** The selected session's cells: its history, then what still runs (events meanwhile are in both). */
+  private postCells(key: string, hash: string, records: ExecutionRecord[]): void {
+    const cells = records.map(toPanelCell);
     const done = new Set(cells.map((c) => c.id));
     for (const c of this.running.get(key)?.values() ?? []) if (!done.has(c.id)) cells.push(c);
     this.post({ type: 'cells', session: hash, cells, reveal: this.pendingReveal });

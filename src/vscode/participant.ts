@@ -137,13 +137,13 @@ async function handle(deps: ParticipantDeps, request: vscode.ChatRequest, contex
         stream.markdown(vscode.l10n.t('The Python kernel was restarted: variables are cleared, files in `/mnt/data` are kept.'));
         return { metadata: { ...meta, command: 'reset' } };
       case 'export': {
-        if (session.history.length === 0) {
+        if ((await session.readHistory()).length === 0) {
           stream.markdown(vscode.l10n.t('Nothing to export yet: this thread has not run any code in this window.'));
           return { metadata: { ...meta, command: 'export' } };
         }
         const uri = await deps.exportTo(key);
         if (uri) {
-          stream.markdown(vscode.l10n.t('Exported {0} executions to ', session.history.length));
+          stream.markdown(vscode.l10n.t('Exported {0} executions to ', (await session.readHistory()).length));
           stream.anchor(uri, vscode.workspace.asRelativePath(uri));
           stream.markdown('.');
         } else {
@@ -151,15 +151,17 @@ async function handle(deps: ParticipantDeps, request: vscode.ChatRequest, contex
         }
         return { metadata: { ...meta, command: 'export' } };
       }
-      case 'notebook':
+      case 'notebook': {
         await deps.openNotebook(key);
+        const cells = (await session.readHistory()).length;
         stream.markdown(
           vscode.l10n.t(
             "Opened this thread as a notebook on its sandbox session ({0} cells). Cells you run there share this thread's variables and files, and what runs here next is added to the notebook.",
-            session.history.length,
+            cells,
           ),
         );
         return { metadata: { ...meta, command: 'notebook' } };
+      }
     }
     if (!request.prompt.trim() && request.references.length === 0) {
       stream.markdown(

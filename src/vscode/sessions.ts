@@ -168,8 +168,9 @@ export class SessionsModel implements vscode.Disposable {
     return this.keyOfHash(hash) ?? (await this.refresh(), this.keyOfHash(hash));
   }
 
-  history(threadKey: string): ExecutionRecord[] {
-    return [...this.session(threadKey).history];
+  /** The thread's executions (read from its history file when not in memory). */
+  history(threadKey: string): Promise<ExecutionRecord[]> {
+    return this.session(threadKey).readHistory();
   }
 
   dispose(): void {

@@ -26,10 +26,14 @@ export function registerStatusBar(context: vscode.ExtensionContext, model: Sessi
     item.backgroundColor = undefined;
     void vscode.commands.executeCommand('setContext', 'codeInterpreter.busy', busy);
     // Shown once the extension has been used in this window (or a session is found).
-    if (!shown && (busy || session.history.length > 0 || model.list().some((s) => s.state !== 'new'))) {
-      shown = true;
-      item.show();
-    }
+    if (shown) return;
+    if (busy || model.list().some((s) => s.state !== 'new')) show();
+    else void session.readHistory().then((h) => h.length > 0 && show());
+  };
+  const show = () => {
+    if (shown) return;
+    shown = true;
+    item.show();
   };
   update();
   context.subscriptions.push(item, model.onDidChangeSessions(update), model.onDidChangeActive(update), model.onSessionEvent((e) => e.type === 'busy' && update()), environment.onDidChange(update));

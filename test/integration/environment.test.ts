@@ -111,7 +111,7 @@ describe('workspace environments', () => {
     assert.equal(recorded.image, c.environment.tag);
     assert.equal(recorded.imageId, moved.Image, 'the id Docker reports for the container');
     assert.equal(recorded.source, dir);
-    const notebook = JSON.parse(exportNotebook(c.manager.session(ctx.threadKey).history, { environment: recorded }));
+    const notebook = JSON.parse(exportNotebook(await c.manager.session(ctx.threadKey).readHistory(), { environment: recorded }));
     assert.ok(notebook.metadata.code_interpreter.environment.packages.includes('py cidemo==2.0'));
     const frozen = await c.environment.freeze();
     assert.ok(frozen.includes('py cidemo==2.0'), 'the frozen list has the wheel');

@@ -145,7 +145,7 @@ describe('session container', () => {
     await first.manager[Symbol.asyncDispose]();
     const second = createTestCore({ idleStopMinutes: 0, poolSize: 0, historyDir });
     await using session = second.manager.session(thread);
-    assert.deepEqual(session.history.map((r) => r.code), ['open("from-first.txt", "w").write("hello again")'], 'the execution history came along');
+    assert.deepEqual((await session.readHistory()).map((r) => r.code), ['open("from-first.txt", "w").write("hello again")'], 'the execution history came along');
     const o = await readSessionFile({ path: 'from-first.txt' }, toolContext(second, thread));
     assert.match(o.text, /hello again/);
     assert.equal(session.id, firstId, 'same session id from the labels');

@@ -18,6 +18,9 @@ export class FakeSession extends EventEmitter {
   state = 'running';
   busy = false;
   history: ExecutionRecord[] = [];
+  async readHistory(): Promise<ExecutionRecord[]> {
+    return [...this.history];
+  }
   /** The session's /mnt/data: path → bytes. */
   readonly stored = new Map<string, Buffer>();
   /** The files layer the adapters use (Session.files). */

@@ -1,12 +1,8 @@
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { describe, it } from 'node:test';
 import { pack } from 'tar-stream';
 import { ExecutionCollector, LineDecoder } from '../../src/core/kernel/protocol';
-import { HistoryStore } from '../../src/core/notebook/history';
 import { coalesceStreams, ExecutionRecord } from '../../src/core/notebook/nbformat';
 import { formatBytes, truncateMiddle } from '../../src/core/policy/truncate';
 import { readSingleFileFromTar } from '../../src/core/sandbox/archive';
@@ -126,24 +122,5 @@ describe('single-file tar reader', () => {
     await assert.rejects(readSingleFileFromTar(await tarOf([{ name: 'l', type: 'symlink', linkname: '/etc/passwd' }]), 'l', 10), /symbolic link, not a regular file/);
     await assert.rejects(readSingleFileFromTar(await tarOf([{ name: 'd', type: 'directory' }]), 'd', 10), /directory/);
     await assert.rejects(readSingleFileFromTar(await tarOf([{ name: 'big', data: Buffer.alloc(100) }]), 'big', 10), /100 bytes; the limit/);
-  });
-});
-
-describe('history store', () => {
-  const rec = (i: number): ExecutionRecord => ({ id: `e${i}`, session: 's', kind: 'python', code: `x = ${i}`, started: '', durationMs: 1, status: 'ok', outputs: [], files: [] });
-  it('keeps the newest records across instances, compacts, skips a torn line, and forgets on remove', () => {
-    const dir = mkdtempSync(join(tmpdir(), 'hist-'));
-    const a = new HistoryStore(dir, 3);
-    const all: ExecutionRecord[] = [];
-    for (let i = 0; i < 7; i++) {
-      all.push(rec(i));
-      a.append('t', rec(i), all);
-    }
-    assert.ok(readFileSync(join(dir, 't.jsonl'), 'utf8').trim().split('\n').length <= 6, 'compacted');
-    appendFileSync(join(dir, 't.jsonl'), '{"id":"torn');
-    const b = new HistoryStore(dir, 3);
-    assert.deepEqual(b.load('t').map((r) => r.id), ['e4', 'e5', 'e6']);
-    b.remove('t');
-    assert.deepEqual(new HistoryStore(dir, 3).load('t'), []);
   });
 });

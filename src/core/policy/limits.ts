@@ -144,6 +144,8 @@ export const TIMINGS = {
   exitDrainMs: 10_000,
   /** MCP: progress notifications are sent at most this often per call. */
   progressIntervalMs: 200,
+  /** A thread's executions unused this long are dropped from memory (its history file keeps them; read again when asked for). */
+  historyIdleMs: 10 * 60_000,
 } as const;
 
 /** Container resources, defaults for settings. */

@@ -252,7 +252,7 @@ export class SessionManager extends EventEmitter<ManagerEvents> implements Async
       if (s.container) await this.docker.removeContainer(s.container);
       if (s.volume) await this.docker.removeVolume(s.volume);
       if (s.link) await this.docker.removeVolume(s.link);
-      this.history?.remove(s.threadHash);
+      await this.history?.remove(s.threadHash).catch((err: Error) => this.log.warn(`history of ${s.threadKey} could not be removed: ${err.message}`));
       this.forget(s.threadKey);
       removed.push(s.threadKey);
     }
@@ -266,6 +266,7 @@ export class SessionManager extends EventEmitter<ManagerEvents> implements Async
     this.idleTimers.clear();
     await this.pool?.[Symbol.asyncDispose]();
     await Promise.all(this.active.map((s) => s.detach()));
+    await this.history?.flush(); // the last executions' records are written before the process goes
     this.docker.close();
   }
 }

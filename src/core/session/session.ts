@@ -71,9 +71,9 @@ export class Session extends EventEmitter<SessionEvents> implements AsyncDisposa
     });
   }
 
-  /** The thread's executions, oldest first (the last LIMITS.historyPerSession). */
-  get history(): ExecutionRecord[] {
-    return this.records.list;
+  /** The thread's executions, oldest first (the last LIMITS.historyPerSession): read from the history file when not in memory. */
+  async readHistory(): Promise<ExecutionRecord[]> {
+    return [...(await this.records.all())];
   }
 
   get threadKey(): string {
@@ -307,7 +307,7 @@ export class Session extends EventEmitter<SessionEvents> implements AsyncDisposa
       outputs: coalesceStreams(e.r.outputs),
       files: done?.files ?? [],
     };
-    this.records.add(record);
+    void this.records.add(record); // written in the background (a failure is logged); the manager's dispose waits for it
     this.emit('execution-end', record);
     return { record, notes, streams: done?.streams ?? {}, gaps: e.r.gaps, exitCode: done?.exitCode };
   }
@@ -335,7 +335,7 @@ export class Session extends EventEmitter<SessionEvents> implements AsyncDisposa
     this.interrupt();
     this.dropChannel();
     await this.container.remove();
-    this.records.clear();
+    await this.records.clear();
     this.emit('deleted');
   }
 
