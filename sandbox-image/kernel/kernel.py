@@ -35,28 +35,26 @@ except Exception as _exc:  # reported in `ready` (seccomp: false) and the kernel
     SECCOMP_LOADED = False
     os.write(DIAG_FD, f"kernel: seccomp filter not loaded: {_exc!r}\n".encode())
 
-import contextlib
 import ctypes
 import io
 import json
 import queue
-import select
-import shutil
 import signal
 import threading
-import time
 import traceback
 
-from capture import (DATA_ROOT, Capture, Channel, bytes_available, start_heartbeat, drain_fd,
-                     read_nonblocking, set_nonblocking, set_pipe_size, cgroup_counters)
+from activity import start_heartbeat
+from counters import cgroup_counters
+from fdio import Channel, set_nonblocking, set_pipe_size
+from limits import DATA_ROOT
+from interrupts import Interrupts
+from pump import OrderedStream, OutputPump
+from startup import prepare_dirs, process_age_ms
 
-HOME = os.environ.setdefault("HOME", "/tmp/home")
-MPLCONFIGDIR = os.environ.setdefault("MPLCONFIGDIR", "/tmp/mpl")
 # As in a Jupyter kernel: pyplot, and a bare `%matplotlib`, pick the inline backend.
 os.environ["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
 # plotly's fig.show() would otherwise try to open a web browser (a process): send its MIME bundle.
 os.environ.setdefault("PLOTLY_RENDERER", "plotly_mimetype")
-MPL_SEED = "/opt/sandbox/mplconfig"
 
 BLOCKED_AUDIT_EVENTS = frozenset({
     "subprocess.Popen", "os.system", "os.fork", "os.forkpty", "os.exec", "os.posix_spawn",
@@ -74,36 +72,8 @@ def diag(message):
         pass
 
 
-def process_age_ms():
-    """Milliseconds since this process was started (so warmMs includes interpreter start-up)."""
-    with open("/proc/self/stat", "rb") as f:
-        stat = f.read()
-    start_ticks = int(stat[stat.rindex(b")") + 2:].split()[19])
-    now = time.clock_gettime(time.CLOCK_BOOTTIME)
-    return round((now - start_ticks / os.sysconf("SC_CLK_TCK")) * 1000)
-
-
-def prepare_dirs():
-    os.makedirs(HOME, exist_ok=True)
-    os.makedirs(MPLCONFIGDIR, exist_ok=True)
-    # Seed matplotlib's font cache (built at image build time) so it is not rebuilt at start-up.
-    if os.path.isdir(MPL_SEED):
-        for name in os.listdir(MPL_SEED):
-            src, dst = os.path.join(MPL_SEED, name), os.path.join(MPLCONFIGDIR, name)
-            if os.path.exists(dst):
-                continue
-            if os.path.isdir(src):
-                shutil.copytree(src, dst)
-            else:
-                shutil.copy2(src, dst)
-    try:
-        os.chdir(DATA_ROOT)
-    except OSError as exc:
-        diag(f"cannot enter {DATA_ROOT}: {exc}")
-
-
 # --- warm-up: the shell (in inline-matplotlib mode) and the imports most sessions need -----------
-prepare_dirs()
+prepare_dirs(diag)
 from shell import make_shell, safe_str  # noqa: E402
 
 SHELL = make_shell()
@@ -122,102 +92,9 @@ _libc = ctypes.CDLL(None)
 
 
 # --- the kernel proper ----------------------------------------------------------------------------
-class OutputPump(threading.Thread):
-    """Reads the fd 1/2 pipes and forwards their bytes as the current execution's streams.
-
-    It only reads while an execution is active; bytes written between executions (by a leftover
-    thread) stay in the pipe and are reported by the next execution. sync() makes it forward every
-    byte written before the call; sync(stop=True) additionally ends the execution's capture."""
-
-    def __init__(self, channel, fds):
-        super().__init__(name="sbx-output-pump", daemon=True)
-        self.channel = channel
-        self.fds = fds                      # {"stdout": read fd, "stderr": read fd}
-        self.names = {fd: name for name, fd in fds.items()}
-        self.wake_r, self.wake_w = os.pipe()
-        set_nonblocking(self.wake_r)
-        self.cond = threading.Condition()
-        self.capture = None
-        self.requested = 0                  # sync requests made / served, so a waiter
-        self.served = 0                     # knows its own request was served
-        self.stop_requested = False
-
-    def begin(self, exec_id):
-        with self.cond:
-            self.capture = Capture(self.channel, exec_id)
-            self.cond.notify_all()
-
-    def sync(self, stop=False):
-        """Returns the finished Capture when stop=True (None if no execution was active)."""
-        with self.cond:
-            capture = self.capture
-            if capture is None:
-                return None
-            self.requested += 1
-            ticket = self.requested
-            if stop:
-                self.stop_requested = True
-            os.write(self.wake_w, b"x")
-            while self.served < ticket:
-                self.cond.wait()
-            return capture
-
-    def run(self):
-        poller = select.poll()
-        for fd in (*self.fds.values(), self.wake_r):
-            poller.register(fd, select.POLLIN)
-        while True:
-            with self.cond:
-                while self.capture is None:
-                    self.cond.wait()
-                capture = self.capture
-            deadline = capture.flush_deadline()
-            timeout = None if deadline is None else max(0, (deadline - time.monotonic()) * 1000)
-            woken = False
-            for fd, _ in poller.poll(timeout):
-                if fd == self.wake_r:
-                    while read_nonblocking(self.wake_r):
-                        pass
-                    woken = True
-                else:
-                    data = read_nonblocking(fd)
-                    if data:
-                        capture.feed(self.names[fd], data)
-            if woken:
-                self._serve(capture)
-            else:
-                capture.maybe_flush()
-
-    def _serve(self, capture):
-        with self.cond:
-            ticket, stop = self.requested, self.stop_requested
-        # Everything written before the request is in the pipes now: read exactly that much, so a
-        # thread that keeps writing cannot keep us here.
-        for name, fd in self.fds.items():
-            drain_fd(fd, lambda data, name=name: capture.feed(name, data),
-                     budget=bytes_available(fd))
-        capture.flush()
-        with self.cond:
-            self.served = ticket
-            if stop:
-                self.capture = None
-                self.stop_requested = False
-            self.cond.notify_all()
 
 
-class OrderedStream(io.TextIOWrapper):
-    """sys.stdout / sys.stderr: tells the kernel which stream Python code writes to, so output
-    switching between them reaches the host in the order it was written."""
-    kernel = None
-    stream_name = None
-
-    def write(self, text):
-        if self.kernel is not None and self.kernel.last_stream != self.stream_name:
-            self.kernel.switch_stream(self.stream_name)
-        return super().write(text)
-
-
-class Kernel:
+class Kernel(Interrupts):
     def __init__(self, shell):
         self.shell = shell
         shell.kernel = self
@@ -290,42 +167,8 @@ class Kernel:
                            "python": sys.version.split()[0], "warmMs": process_age_ms(),
                            "seccomp": SECCOMP_LOADED, "cgroup": cgroup_counters()})
 
-    # -- interrupts ---------------------------------------------------------------------------------
-    def on_sigint(self, signum, frame):
-        __tracebackhide__ = True  # IPython leaves this frame out of the user's traceback
-        if not self.interruptible:
-            return  # nothing runs (or it just finished): an interrupt must not hurt the kernel
-        if self.critical:
-            self.deferred_interrupt = True  # raised once the protocol message is fully written
-            return
-        raise KeyboardInterrupt
+    # -- commands -----------------------------------------------------------------------------------
 
-    @contextlib.contextmanager
-    def uninterruptible(self):
-        """Defers a KeyboardInterrupt on the main thread until the block is over, so a protocol
-        message is never cut in half."""
-        __tracebackhide__ = True  # a deferred interrupt is raised here: not the user's frame
-        on_main = threading.get_ident() == self.main_ident
-        if on_main:
-            self.critical += 1
-        try:
-            yield
-        finally:
-            if on_main:
-                self.critical -= 1
-                if not self.critical and self.deferred_interrupt:
-                    self.deferred_interrupt = False
-                    if self.interruptible:
-                        raise KeyboardInterrupt
-
-    def interrupt(self, exec_id):
-        with self.lock:
-            if self.interruptible and (exec_id is None or exec_id == self.running_id):
-                signal.pthread_kill(self.main_ident, signal.SIGINT)
-            elif exec_id is not None and exec_id == self.received_id:
-                # Sent the moment the host heard the execution started, before its code runs: the
-                # code must then not run at all (nothing would interrupt it later).
-                self.early_interrupt = exec_id
 
     def read_commands(self):
         with os.fdopen(CMD_FD, "rb") as commands:

@@ -124,6 +124,25 @@ print(json.dumps(results))
     assert.match(self.text, /own pid ok/, 'the kernel may still signal itself');
   });
 
+  it("the container's syscall filter is ours, as the engine reports it: io_uring and ptrace refused to shell commands too", async () => {
+    await py('1');
+    const info = await c.manager.session(thread).inspect();
+    const opt = info.HostConfig?.SecurityOpt?.find((o: string) => o.startsWith('seccomp='));
+    assert.ok(opt, `SecurityOpt: ${JSON.stringify(info.HostConfig?.SecurityOpt?.map((o: string) => o.slice(0, 40)))}`);
+    const profile = JSON.parse(opt.slice('seccomp='.length)) as { defaultAction: string; syscalls: { names: string[]; action: string }[] };
+    assert.equal(profile.defaultAction, 'SCMP_ACT_ERRNO', 'deny by default');
+    const allowed = profile.syscalls.filter((r) => r.action === 'SCMP_ACT_ALLOW').flatMap((r) => r.names);
+    for (const name of ['io_uring_setup', 'io_uring_enter', 'io_uring_register', 'ptrace', 'bpf', 'mount', 'unshare', 'setns', 'keyctl', 'perf_event_open', 'userfaultfd']) {
+      assert.ok(!allowed.includes(name), `${name} is not allowed`);
+    }
+    assert.ok(info.HostConfig?.SecurityOpt?.includes('no-new-privileges:true'));
+    const probe = await sh(
+      `python3 -c 'import ctypes, errno; l = ctypes.CDLL(None, use_errno=True); r = l.syscall(425, 8, ctypes.create_string_buffer(120)); print("io_uring_setup", r, errno.errorcode.get(ctypes.get_errno()))'`,
+    );
+    // Refused by our profile under runc (EPERM); gVisor's kernel has no io_uring (ENOSYS).
+    assert.match(probe.text, /io_uring_setup -1 (EPERM|ENOSYS)/, probe.text);
+  });
+
   it('forged and malformed lines on every descriptor the kernel can reach change nothing the host shows', async () => {
     const o = await py(
       FIND_OURS +

@@ -40,15 +40,15 @@ describe('output cuts handed to the kernel and helper', () => {
     assert.deepEqual(pythonLimits(), envMap(sandboxEnv()));
   });
 
-  it('change what capture.py and sbx.py cut, and are not left for the code they run', () => {
+  it('change what the sandbox cuts (limits.py), and are not left for the code it runs', () => {
     const cuts = { ...OUTPUT_CUTS, streamHeadBytes: 1000, streamTailBytes: 500, saveStdoutOverBytes: 77, savedStreamBytes: 12345, readLineChars: 42, searchLineChars: 21 };
-    // capture.py alone is what kernel.py imports: no SBX_ setting may be left after it.
+    // limits.py, which everything in the sandbox imports first of ours, takes every SBX_ setting out.
     const script = [
-      'import json, os, capture',
+      'import json, os, limits',
       'left = sorted(k for k in os.environ if k.startswith("SBX_"))',
-      'import sbx',
-      'print(json.dumps([capture.HEAD_CAP, capture.TAIL_CAP, capture.SAVE_THRESHOLD, capture.SAVE_CAP, capture.FILES_CAP,',
-      '                  sbx.LINE_CUT_CHARS, sbx.SEARCH_TEXT_CHARS, left]))',
+      'import capture, filecmds',
+      'print(json.dumps([capture.HEAD_CAP, capture.TAIL_CAP, capture.SAVE_THRESHOLD, capture.SAVE_CAP, limits.FILES_CAP,',
+      '                  filecmds.LINE_CUT_CHARS, filecmds.SEARCH_TEXT_CHARS, left]))',
     ].join('\n');
     const r = spawnSync('python3', ['-c', script], {
       cwd: KERNEL_DIR,

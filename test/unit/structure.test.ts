@@ -60,3 +60,18 @@ describe('tool contract', () => {
     assert.deepEqual(props.generatePdfReport, ['expectedOutputFilename', 'pythonCode', 'saveAsFilename', 'timeoutSeconds']);
   });
 });
+
+describe("the containers' syscall filter", () => {
+  it('is deny-by-default, ours on every container, and leaves out io_uring and ptrace', async () => {
+    const { SECCOMP_PROFILE, seccompSecurityOpt } = await import('../../src/core/sandbox/seccomp');
+    assert.equal(SECCOMP_PROFILE.defaultAction, 'SCMP_ACT_ERRNO');
+    const allowed = SECCOMP_PROFILE.syscalls.filter((r) => r.action === 'SCMP_ACT_ALLOW').flatMap((r) => r.names);
+    assert.ok(allowed.length > 300, 'the engine default, resolved');
+    for (const name of ['io_uring_setup', 'io_uring_enter', 'io_uring_register', 'ptrace', 'bpf', 'mount', 'unshare', 'setns', 'keyctl', 'kexec_load', 'init_module', 'perf_event_open']) {
+      assert.ok(!allowed.includes(name), name);
+    }
+    for (const name of ['read', 'write', 'openat', 'mmap', 'futex', 'pidfd_open', 'inotify_init1', 'inotify_add_watch', 'execve', 'wait4']) assert.ok(allowed.includes(name), name);
+    const spec = containerSpec({ name: 'n', image: 'i', volume: 'v', labels: {}, config: DEFAULT_SANDBOX_CONFIG, runtime: { name: 'runc', request: undefined }, watchdogSeconds: 600 });
+    assert.ok(spec.HostConfig!.SecurityOpt!.includes(seccompSecurityOpt()));
+  });
+});

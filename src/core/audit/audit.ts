@@ -45,11 +45,19 @@ export class AuditLog {
       line.codeSha256 = createHash('sha256').update(code).digest('hex');
       if (this.codeMode === 'code') line.code = code;
     }
-    this.ready ??= mkdir(this.dir, { recursive: true, mode: 0o700 });
-    this.chain = this.chain.then(async () => {
-      await this.ready;
-      await appendFile(this.file, JSON.stringify(line) + '\n', { mode: 0o600 });
+    // In call order; a failed write fails its own entry only: the next one tries again (the folder
+    // included), so one full disk or removed folder never silences the log for the rest of the run.
+    const written = this.chain.then(async () => {
+      this.ready ??= mkdir(this.dir, { recursive: true, mode: 0o700 });
+      try {
+        await this.ready;
+        await appendFile(this.file, JSON.stringify(line) + '\n', { mode: 0o600 });
+      } catch (err) {
+        this.ready = undefined;
+        throw err;
+      }
     });
-    return this.chain;
+    this.chain = written.catch(() => undefined);
+    return written;
   }
 }

@@ -3,6 +3,7 @@ import Dockerode from 'dockerode';
 import { PassThrough, Readable, Writable } from 'node:stream';
 import { LIMITS, THROWAWAY_CONTAINER } from '../policy/limits';
 import { SANDBOX_USER } from './spec';
+import { seccompSecurityOpt } from './seccomp';
 
 export interface ExecHandle {
   /** Demultiplexed output of the process. */
@@ -100,7 +101,7 @@ export async function runThrowaway(api: Dockerode, image: string, cmd: string[],
       ReadonlyRootfs: true,
       CapDrop: ['ALL'],
       CapAdd: opts.capAdd,
-      SecurityOpt: ['no-new-privileges:true'],
+      SecurityOpt: ['no-new-privileges:true', seccompSecurityOpt()],
       Tmpfs: { '/tmp': `rw,nosuid,nodev,size=${THROWAWAY_CONTAINER.tmpSizeMb}m` },
       PidsLimit: THROWAWAY_CONTAINER.pidsLimit,
       Mounts: opts.volume ? [{ Type: 'volume', Source: opts.volume.name, Target: opts.volume.target, ReadOnly: false }] : undefined,

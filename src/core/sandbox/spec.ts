@@ -1,6 +1,7 @@
 import type Dockerode from 'dockerode';
 import { CONTAINER_DEFAULTS, GVISOR_MEMORY_HEADROOM, GVISOR_PIDS_HEADROOM } from '../policy/limits';
 import { DATA_DIR } from '../policy/paths';
+import { seccompSecurityOpt } from './seccomp';
 
 /** Resource and isolation settings for session containers (defaults in policy/limits). */
 export interface SandboxConfig {
@@ -27,8 +28,9 @@ export const SANDBOX_USER = `${SANDBOX_UID}:${SANDBOX_UID}`;
 
 /**
  * The hardened container: no network, read-only root, size-limited /tmp, non-root, no
- * capabilities, no privilege escalation, pids/memory (no swap)/CPU limits, an init process, the
- * session volume at /mnt/data and nothing else from the host — not its paths, not its environment.
+ * capabilities, no privilege escalation, our own syscall filter (seccomp.ts), pids/memory (no
+ * swap)/CPU limits, an init process, the session volume at /mnt/data and nothing else from the
+ * host — not its paths, not its environment.
  */
 export function containerSpec(opts: {
   name: string;
@@ -58,7 +60,7 @@ export function containerSpec(opts: {
       ReadonlyRootfs: true,
       Tmpfs: { '/tmp': `rw,nosuid,nodev,size=${config.tmpSizeMb}m,mode=1777` },
       CapDrop: ['ALL'],
-      SecurityOpt: ['no-new-privileges:true'],
+      SecurityOpt: ['no-new-privileges:true', seccompSecurityOpt()],
       PidsLimit: limits.pids,
       ...(limits.nproc ? { Ulimits: [{ Name: 'nproc', Soft: limits.nproc, Hard: limits.nproc }] } : {}),
       Memory: limits.memory,

@@ -116,6 +116,9 @@ export class SessionFiles {
     if (refused) throw new InputError(refused.message, refused.fix);
     const containerId = await this.d.container();
     await this.d.docker.putArchive(containerId, DATA_DIR, singleFileTar(path, data));
+    // Written from outside the sandbox (where inotify does not see it under gVisor): the agent's
+    // view of /mnt/data (sizes for the quota, created or modified for the next report) takes it in.
+    await this.d.call(['changed', '--', path]);
     this.d.touch();
   }
 

@@ -79,7 +79,11 @@ export async function runTool(
           runtime,
           image: session?.image,
         })
-        .catch(() => undefined);
+        .catch((err: Error) => {
+          // Said where it is seen: the output channel, and the result itself (the next call tries again).
+          ctx.manager.log.error(`The audit log could not be written (${ctx.audit!.file}): ${err.message}`);
+          result!.text += `\n\nNote: this call could not be written to the audit log (${ctx.audit!.file}: ${err.message}). Make that folder writable (or set another audit folder); the next call tries again.`;
+        });
     }
   }
 }
