@@ -72,6 +72,8 @@ describe("the containers' syscall filter", () => {
     }
     for (const name of ['read', 'write', 'openat', 'mmap', 'futex', 'pidfd_open', 'inotify_init1', 'inotify_add_watch', 'execve', 'wait4']) assert.ok(allowed.includes(name), name);
     const spec = containerSpec({ name: 'n', image: 'i', volume: 'v', labels: {}, config: DEFAULT_SANDBOX_CONFIG, runtime: { name: 'runc', request: undefined }, watchdogSeconds: 600 });
-    assert.ok(spec.HostConfig!.SecurityOpt!.includes(seccompSecurityOpt()));
+    assert.ok(spec.HostConfig!.SecurityOpt!.includes(seccompSecurityOpt()[0]));
+    const podman = containerSpec({ name: 'n', image: 'i', volume: 'v', labels: {}, config: DEFAULT_SANDBOX_CONFIG, runtime: { name: 'runc', request: undefined, podman: true }, watchdogSeconds: 600 });
+    assert.deepEqual(podman.HostConfig!.SecurityOpt, ['no-new-privileges:true'], "Podman's API takes a path, not the profile: its own default applies");
   });
 });

@@ -162,7 +162,10 @@ export class DockerClient {
    * no capabilities, the sandbox user) and return its output; the container is always removed.
    */
   runOnce(image: string, cmd: string[], labels: Record<string, string>, opts: ThrowawayOptions = {}): Promise<ExecResult> {
-    return this.call(`running ${cmd[0]} in a throwaway container of ${image}`, () => runThrowaway(this.api, image, cmd, { [MANAGED_LABEL]: 'true', ...labels }, opts));
+    return this.call(`running ${cmd[0]} in a throwaway container of ${image}`, async () => {
+      const podman = !!(await this.api.info()).BuildahVersion; // whose API takes no inline seccomp profile
+      return runThrowaway(this.api, image, cmd, { [MANAGED_LABEL]: 'true', ...labels }, { ...opts, podman });
+    });
   }
 
   async volumeExists(name: string): Promise<Dockerode.VolumeInspectInfo | undefined> {

@@ -39,6 +39,8 @@ export interface ThrowawayOptions {
   volume?: { name: string; target: string };
   runtime?: string;
   maxBytes?: number;
+  /** The engine is Podman (seccomp.ts). */
+  podman?: boolean;
 }
 
 /** Start `cmd` in a running container with attached, demultiplexed streams (DockerClient.exec). */
@@ -101,7 +103,7 @@ export async function runThrowaway(api: Dockerode, image: string, cmd: string[],
       ReadonlyRootfs: true,
       CapDrop: ['ALL'],
       CapAdd: opts.capAdd,
-      SecurityOpt: ['no-new-privileges:true', seccompSecurityOpt()],
+      SecurityOpt: ['no-new-privileges:true', ...seccompSecurityOpt({ podman: opts.podman })],
       Tmpfs: { '/tmp': `rw,nosuid,nodev,size=${THROWAWAY_CONTAINER.tmpSizeMb}m` },
       PidsLimit: THROWAWAY_CONTAINER.pidsLimit,
       Mounts: opts.volume ? [{ Type: 'volume', Source: opts.volume.name, Target: opts.volume.target, ReadOnly: false }] : undefined,

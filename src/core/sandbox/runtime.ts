@@ -15,14 +15,21 @@ export interface ResolvedRuntime {
   request: string | undefined;
   /** How it was chosen, for logs and `doctor`. */
   why: string;
+  /** The engine is Podman (whose Docker-compatible API differs in places: seccomp.ts). */
+  podman?: boolean;
 }
 
 export const RUNSC_FIX =
   'Install gVisor (Debian/Ubuntu: sudo apt-get install runsc; elsewhere https://gvisor.dev/docs/user_guide/install/), register it in /etc/docker/daemon.json as "runtimes": {"runsc": {"path": "/usr/bin/runsc"}} and reload the engine (sudo systemctl reload docker, or send dockerd a SIGHUP) — or set the runtime to auto.';
 
 export async function resolveRuntime(docker: DockerClient, setting: string | undefined): Promise<ResolvedRuntime> {
-  const wanted = (setting ?? '').trim() || AUTO_RUNTIME;
   const info = await docker.info();
+  const resolved = chooseRuntime(info, setting);
+  return info.BuildahVersion ? { ...resolved, podman: true } : resolved;
+}
+
+function chooseRuntime(info: Awaited<ReturnType<DockerClient['info']>>, setting: string | undefined): ResolvedRuntime {
+  const wanted = (setting ?? '').trim() || AUTO_RUNTIME;
   const known = info.Runtimes ? Object.keys(info.Runtimes) : undefined;
   const engineDefault = info.DefaultRuntime || 'runc';
   if (wanted === AUTO_RUNTIME) {

@@ -5,7 +5,7 @@
  * (profiles/seccomp/default.json, Apache-2.0), resolved for containers that keep no capability
  * (CapDrop ALL: the capability-gated rules fall away), minus what a data sandbox never needs:
  * io_uring (io_uring_setup, io_uring_enter, io_uring_register) and ptrace. Anything not listed
- * fails with EPERM. Passed on every container (containerSpec).
+ * fails with EPERM. Passed on every container on a Docker engine (containerSpec; Podman: below).
  */
 
 /** Allowed on every architecture. */
@@ -101,7 +101,11 @@ export const SECCOMP_PROFILE = {
   syscalls: RULES,
 };
 
-/** The engine's security option that applies it (the profile's JSON inline, as the Docker CLI sends it). */
-export function seccompSecurityOpt(): string {
-  return `seccomp=${JSON.stringify(SECCOMP_PROFILE)}`;
+/**
+ * The engine's security option that applies it: the profile's JSON inline, as the Docker CLI sends
+ * it. Podman's Docker-compatible API takes `seccomp=` as a path on the engine's machine instead, so
+ * under Podman its own default profile (containers-common's) applies.
+ */
+export function seccompSecurityOpt(engine: { podman?: boolean } = {}): string[] {
+  return engine.podman ? [] : [`seccomp=${JSON.stringify(SECCOMP_PROFILE)}`];
 }

@@ -39,7 +39,7 @@ export function containerSpec(opts: {
   labels: Record<string, string>;
   config: SandboxConfig;
   /** The resolved runtime: its name, and what to ask Docker for (undefined: the engine's default). */
-  runtime: { name: string; request: string | undefined };
+  runtime: { name: string; request: string | undefined; podman?: boolean };
   /** The in-container watchdog stops the container after this long without use (host gone). */
   watchdogSeconds: number;
 }): Dockerode.ContainerCreateOptions {
@@ -60,7 +60,7 @@ export function containerSpec(opts: {
       ReadonlyRootfs: true,
       Tmpfs: { '/tmp': `rw,nosuid,nodev,size=${config.tmpSizeMb}m,mode=1777` },
       CapDrop: ['ALL'],
-      SecurityOpt: ['no-new-privileges:true', seccompSecurityOpt()],
+      SecurityOpt: ['no-new-privileges:true', ...seccompSecurityOpt(opts.runtime)],
       PidsLimit: limits.pids,
       ...(limits.nproc ? { Ulimits: [{ Name: 'nproc', Soft: limits.nproc, Hard: limits.nproc }] } : {}),
       Memory: limits.memory,
