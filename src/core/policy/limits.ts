@@ -27,6 +27,17 @@ export const LIMITS = {
   maxPathChars: 4_096,
   /** After an interrupt, how long the kernel gets to stop before it is killed and restarted. */
   interruptGraceMs: 3_000,
+  /**
+   * File reports (the files a call created or changed, in the text a model sees, tools/filesReport.ts):
+   * at most this many files named, each name cut to this many characters (control characters escaped)...
+   */
+  reportNamedFiles: 30,
+  reportNameChars: 120,
+  /** ...the rest counted by folder, at most this many folders (a folder's name cut to this many characters)... */
+  reportFolders: 8,
+  reportFolderChars: 60,
+  /** ...and the whole report held to this many characters, whatever the names. */
+  reportChars: 2_000,
   /** Images (PNG) handed to a model per tool result. */
   maxImagesPerResult: 8,
   /** Executions remembered per session for the panel and notebook export. */
@@ -72,8 +83,6 @@ export const LIMITS = {
   resourcePage: 500,
   /** MCP: characters of a thread key a tool argument may name. */
   maxThreadChars: 200,
-  /** MCP: resource links per tool result (a result that touched more files says so in its text). */
-  maxResourceLinks: 50,
   /** MCP: characters of text one progress message carries (the tail is kept). */
   maxProgressChars: 2_000,
 } as const;

@@ -1,9 +1,10 @@
 import { ExecutionRecord, ExecutionStatus, mimeText, Output, streamText } from '../notebook/nbformat';
 import { ATTACHED_IMAGE_MIMES, bundleText, hasImage } from '../notebook/plaintext';
 import { LIMITS } from '../policy/limits';
-import { formatBytes, truncateMiddle } from '../policy/truncate';
+import { truncateMiddle } from '../policy/truncate';
 import { findPackageHint, hintText, PackageHint } from '../environment/hints';
 import { ExecutionResult } from '../session/session';
+import { filesReport } from './filesReport';
 import { isImageData, mimeFromName } from './mime';
 
 /** How a tool call ended. `rejected`: bad input; `unavailable`: Docker or the sandbox failed. */
@@ -125,9 +126,9 @@ export function describeExecution(tool: string, result: ExecutionResult, timeout
     }
   }
   const files = record.files.map((f) => ({ path: f.path, size: f.size, type: f.type ?? mimeFromName(f.path), change: f.change }));
-  if (files.length) {
-    lines.push('Files created or changed in /mnt/data: ' + files.map((f) => `${f.path} (${formatBytes(f.size)}, ${f.type}, ${f.change})`).join('; '));
-  }
+  // Named up to a few dozen, the rest counted by folder: the whole list is `files`, not the text.
+  const report = filesReport(files).text;
+  if (report) lines.push(report);
   const hint = record.status === 'ok' && record.kind !== 'shell' ? undefined : findPackageHint(record, result.exitCode);
   if (hint) lines.push(hintText(hint));
   lines.push(...extraLines, ...notes);
