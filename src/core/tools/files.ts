@@ -7,6 +7,7 @@ import { formatBytes, truncateMiddle } from '../policy/truncate';
 import { validateInteger, validateString } from '../policy/validate';
 import { ToolContext } from './context';
 import { outcomeOfError, runTool } from './base';
+import { filesReport } from './filesReport';
 import { mimeFromName } from './mime';
 import { outcome, ToolFile, ToolImage, ToolOutcome } from './outcome';
 import { Session } from '../session/session';
@@ -212,7 +213,8 @@ export async function attachFiles(sources: readonly UploadSource[], ctx: ToolCon
     uploads.push({ source, outcome: await uploadFile(source, ctx) });
   }
   const uploaded = uploads.flatMap((u) => (u.outcome.status === 'ok' ? u.outcome.files : []));
-  const note = uploaded.length ? `(Attached and uploaded to /mnt/data: ${uploaded.map((f) => `${f.path} (${formatBytes(f.size)})`).join(', ')})` : undefined;
+  // Bounded like every file report: a few named, the rest counted by folder.
+  const note = uploaded.length ? `(${filesReport(uploaded, { heading: 'Attached and uploaded to /mnt/data: ', detail: 'size' }).text})` : undefined;
   return { uploads, note };
 }
 
