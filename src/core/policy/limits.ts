@@ -10,6 +10,16 @@ export const LIMITS = {
   /** Characters of stdout / stderr in the text a model sees; head and tail are kept. */
   modelStdoutChars: 4_000,
   modelStderrChars: 2_000,
+  /**
+   * Characters of an execution's other outputs together (results, displays, image lines, errors; each
+   * cut as stdout or stderr is): past it the first and the last are kept, those between counted.
+   */
+  modelOutputsChars: 12_000,
+  /**
+   * Characters of any tool's text, the last bound whatever a tool put together (each part has its own,
+   * smaller one; readSessionFile's maxReadChars is the largest).
+   */
+  maxToolTextChars: 250_000,
   /** readSessionFile: lines per call. */
   maxReadLines: 2_000,
   defaultReadLines: 2_000,
@@ -38,6 +48,8 @@ export const LIMITS = {
   reportFolderChars: 60,
   /** ...and the whole report held to this many characters, whatever the names. */
   reportChars: 2_000,
+  /** Characters of a module, command or package name a missing-package hint may name. */
+  maxHintNameChars: 100,
   /** Images (PNG) handed to a model per tool result. */
   maxImagesPerResult: 8,
   /** Executions remembered per session for the panel and notebook export. */
@@ -55,6 +67,8 @@ export const LIMITS = {
   maxGlobChars: 200,
   /** listSessionFiles: entries written out in the text a model sees (the counts cover them all). */
   maxListEntriesShown: 1_000,
+  /** listSessionFiles and searchSessionFiles: characters of the rows written out (names escaped; long ones make fewer rows). */
+  maxListingChars: 100_000,
   /** getSessionFile: bytes of an image handed to a (vision) model. */
   maxImageBytes: 5 * 1024 * 1024,
   /** Bytes of one line of the kernel's or helper's JSON-lines channel (one output, base64 included). */
