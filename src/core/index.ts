@@ -72,7 +72,7 @@ export { defaultStateDir, HistoryStore } from './notebook/history';
 export { LIMITS, CONTAINER_DEFAULTS, OUTPUT_CUTS, TIMINGS } from './policy/limits';
 export type { OutputCuts } from './policy/limits';
 export { validateSessionPath, DATA_DIR, OUTPUTS_DIR, isUserFile } from './policy/paths';
-export { formatBytes } from './policy/truncate';
+export { formatBytes, nameForModel } from './policy/truncate';
 export { userFiles } from './session/files';
 export type { FileEntry } from './session/files';
 export { DockerClient } from './sandbox/docker';

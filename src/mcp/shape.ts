@@ -4,7 +4,7 @@
  * an MCP CallToolResult.
  */
 import { fileURLToPath } from 'node:url';
-import { attachableImages, InputError, LIMITS, schemaOf, TOOL_SCHEMAS, ToolCall, toolCall, ToolOutcome, ToolSchema, validateSessionPath } from '../core';
+import { attachableImages, InputError, LIMITS, reportOrder, schemaOf, TOOL_SCHEMAS, ToolCall, toolCall, ToolOutcome, ToolSchema, validateSessionPath } from '../core';
 
 /** The scheme of session-file resources: `sandbox://<thread>/<path relative to /mnt/data>`. */
 export const URI_SCHEME = 'sandbox';
@@ -13,8 +13,11 @@ const PREFIX = `${URI_SCHEME}://`;
 /** Longest thread key a tool argument may name. */
 export const MAX_THREAD_CHARS = LIMITS.maxThreadChars;
 
-/** Resource links per tool result (a result that touched more files says so in its text). */
-export const MAX_RESOURCE_LINKS = LIMITS.maxResourceLinks;
+/**
+ * Resource links per tool result: as many as a file report names at most (the text counts the rest
+ * by folder), so a call that wrote 3,000 files costs the model's context no more as links than as text.
+ */
+export const MAX_RESOURCE_LINKS = LIMITS.reportNamedFiles;
 
 export interface McpToolDefinition extends Pick<ToolSchema, 'name' | 'title' | 'description' | 'inputSchema'> {
   annotations: { title: string; readOnlyHint: boolean; destructiveHint: boolean; openWorldHint: false };
@@ -230,7 +233,8 @@ export function toCallResult(o: ToolOutcome, thread: string): McpCallResult {
   const { images, note } = attachableImages(o.images, { nameTypes: true });
   for (const img of images) content.push({ type: 'image', data: img.data, mimeType: img.mimeType });
   if (note) content.push({ type: 'text', text: note });
-  const linked = o.files.filter((f) => f.change !== undefined || o.tool === 'getSessionFile');
+  const linked = reportOrder(o.files.filter((f) => f.change !== undefined || o.tool === 'getSessionFile'));
+  // In the order the text names them, so the first links are the files the text names.
   for (const f of linked.slice(0, MAX_RESOURCE_LINKS)) {
     content.push({
       type: 'resource_link',

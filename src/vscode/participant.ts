@@ -5,7 +5,7 @@
  * ChatResult.metadata so follow-ups ("now chart that by region") see what was done before.
  */
 import * as vscode from 'vscode';
-import { errorMessage, formatBytes, isImageData, isUserFile, LIMITS, Logger, TOOL_SCHEMAS, ToolOutcome, UploadSource, uploadTooLarge, userFiles } from '../core';
+import { errorMessage, formatBytes, isImageData, isUserFile, LIMITS, Logger, nameForModel, reportOrder, TOOL_SCHEMAS, ToolOutcome, UploadSource, uploadTooLarge, userFiles } from '../core';
 import { ADD_PACKAGE_COMMAND, AddPackageArgs, EnvironmentView, PackageHint, packageToAdd } from './environment';
 import { displayPath, isWellFormedPath, workspaceFile } from './files';
 import { SessionsModel, sessionUri } from './sessions';
@@ -322,16 +322,21 @@ function showOutcome(stream: vscode.ChatResponseStream, outcome: ToolOutcome, ha
     md.isTrusted = { enabledCommands: ['codeInterpreter.openOutputPanel'] };
     stream.markdown(md);
   }
-  const files = outcome.files.filter((f) => isUserFile(f.path) && f.change !== undefined && !shownFiles.has(f.path));
+  // As many links as a file report names, in its order; the rest are counted (the sessions view
+  // and the panel list them all). The chat keeps its responses, and reads them back as history.
+  const files = reportOrder(outcome.files.filter((f) => isUserFile(f.path) && f.change !== undefined && !shownFiles.has(f.path)));
   if (files.length) {
+    const linked = files.slice(0, LIMITS.reportNamedFiles);
     stream.markdown(files.length === 1 ? vscode.l10n.t('File: ') : vscode.l10n.t('Files: '));
-    files.forEach((f, i) => {
+    linked.forEach((f, i) => {
       shownFiles.add(f.path);
       if (i > 0) stream.markdown(', ');
       // A name that is not UTF-8 cannot be a URI (the chat would fail to render the link): text then.
-      if (isWellFormedPath(f.path)) stream.anchor(sessionUri(hash, f.path), anchorTitle(f.path));
-      else stream.markdown(inlineCode(displayPath(f.path).replace(/\s+/g, ' ')));
+      if (isWellFormedPath(f.path)) stream.anchor(sessionUri(hash, f.path), anchorTitle(nameForModel(f.path, LIMITS.reportNameChars)));
+      else stream.markdown(inlineCode(nameForModel(displayPath(f.path), LIMITS.reportNameChars).replace(/\s+/g, ' ')));
     });
+    const more = files.length - linked.length;
+    if (more > 0) stream.markdown(' ' + vscode.l10n.t('and {0} more (the Code Interpreter sessions view lists them all)', more.toLocaleString('en-US')));
     stream.markdown('\n\n');
   }
 }

@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { Core } from '../../src/core';
+import { Core, LIMITS, nameForModel } from '../../src/core';
 import { core, tempDir, threadKey } from '../helpers/env';
 import { CallResult, Content, links, text } from '../helpers/mcp';
 import { BENIGN_NAME, HOSTILE_NAMES, HTML_ITEMS, LONG_LINE_BYTES, MANY_OUTPUTS, MARKDOWN_ITEM, hostileCode, manyOutputsCode, MARKER, STDERR_LINE, STDOUT_LINE, SVG_ITEM } from '../helpers/hostile';
@@ -181,7 +181,8 @@ describe('MCP server, hostile output (issue 12)', () => {
   it('file tools name the hostile files as text, and getSessionFile links each by its exact name', async () => {
     const list = await call('listSessionFiles', {});
     assert.notEqual(list.isError, true, text(list));
-    for (const f of FILES) assert.ok(text(list).includes(f.name), `listSessionFiles names ${JSON.stringify(f.name)}: ${text(list).slice(0, 1500)}`);
+    // Each name on its own row: a newline or a non-UTF-8 byte written as an escape (\n, \xff).
+    for (const f of FILES) assert.ok(text(list).includes(nameForModel(f.name, LIMITS.maxPathChars)), `listSessionFiles names ${JSON.stringify(f.name)}: ${text(list).slice(0, 1500)}`);
     for (const f of FILES.filter((x) => x.e2e)) {
       const read = await call('readSessionFile', { path: f.name });
       assert.notEqual(read.isError, true, text(read));
@@ -198,11 +199,13 @@ describe('MCP server, hostile output (issue 12)', () => {
     assert.ok(text(found).includes(HOSTILE_NAMES[0].name), `searchSessionFiles names the file: ${text(found).slice(0, 500)}`);
   });
 
-  it(`10,000 outputs in one cell: every output's text, no markup, in one result`, async () => {
+  it(`10,000 outputs in one cell: the first and the last outputs' text, the others counted, no markup, in one bounded result`, async () => {
     const r = await call('executePythonCode', { pythonCode: manyOutputsCode(), timeoutSeconds: 300 });
     assert.notEqual(r.isError, true, text(r).slice(0, 500));
     const t = text(r);
     assert.ok(t.includes('H-many-0\n') && t.endsWith(`H-many-${MANY_OUTPUTS - 1}`), `the outputs' text: …${t.slice(-200)}`);
+    assert.match(t, /\[\.\.\. [\d,]+ more outputs \([\d,]+ characters\) not shown here; the output panel shows every output \.\.\.\]/);
+    assert.ok(t.length <= LIMITS.modelOutputsChars + 500, `the text is bounded (${t.length} characters)`);
     assert.ok(!t.includes('onerror'), 'no HTML of the outputs in the text');
     assert.equal(r.content.filter((x) => x.type !== 'text').length, 0, 'nothing but text');
     assert.deepEqual(errors, [], 'the client saw no protocol error');

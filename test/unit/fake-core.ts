@@ -32,7 +32,7 @@ export class FakeSession extends EventEmitter {
   readonly ran: { kind: 'python' | 'shell'; code: string; timeoutMs: number; aborted: () => boolean }[] = [];
   /** What the next executions produce besides stdout. */
   chart = false;
-  creates?: string;
+  creates?: string | string[];
   restarted = 0;
 
   constructor(readonly threadKey: string) {
@@ -44,8 +44,9 @@ export class FakeSession extends EventEmitter {
     this.ran.push({ kind, code, timeoutMs: opts.timeoutMs, aborted: () => opts.signal?.aborted ?? false });
     const outputs: Output[] = [{ output_type: 'stream', name: 'stdout', text: `ran ${this.ran.length}\n` }];
     if (this.chart) outputs.push({ output_type: 'display_data', data: { 'image/png': PNG_BASE64, 'text/plain': '<Figure>' }, metadata: {} });
-    const files = this.creates ? [{ path: this.creates, size: 3, mtime: '2025-01-01T00:00:00', change: 'created' as const, type: 'text/csv' }] : [];
-    if (this.creates) this.stored.set(this.creates, Buffer.from('a,b'));
+    const created = this.creates === undefined ? [] : typeof this.creates === 'string' ? [this.creates] : this.creates;
+    const files = created.map((path) => ({ path, size: 3, mtime: '2025-01-01T00:00:00', change: 'created' as const, type: 'text/csv' }));
+    for (const path of created) this.stored.set(path, Buffer.from('a,b'));
     const record: ExecutionRecord = { id: `e${this.ran.length}`, session: this.id, kind, code, started: '2025-01-01T00:00:00Z', durationMs: 5, status: 'ok', outputs, files };
     this.history.push(record);
     return { record, notes: [], streams: {}, gaps: {} };

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { InputError, outcome, TOOL_SCHEMAS } from '../../src/core';
+import { InputError, LIMITS, outcome, TOOL_SCHEMAS } from '../../src/core';
 import { ProgressNotice, ProgressReporter, MAX_PROGRESS_MESSAGE } from '../../src/mcp/progress';
 import { asText, parseSessionFileUri, planCall, rootPaths, sessionFileUri, toCallResult, toolDefinitions } from '../../src/mcp/shape';
 
@@ -118,9 +118,12 @@ describe('toCallResult', () => {
     }
   });
 
-  it('caps resource links', () => {
-    const files = Array.from({ length: 120 }, (_, i) => ({ path: `f${i}`, size: 1, type: 'text/plain', change: 'created' as const }));
-    assert.equal(toCallResult(outcome('runShellCommand', 'ok', 'x', { files }), 't').content.length, 1 + 50);
+  it('links as many files as a file report names at most, in its order', () => {
+    const files = Array.from({ length: 120 }, (_, i) => ({ path: `d/f${120 - i}`, size: 1, type: 'text/plain', change: 'created' as const }));
+    files.push({ path: 'top.csv', size: 1, type: 'text/csv', change: 'created' });
+    const content = toCallResult(outcome('runShellCommand', 'ok', 'x', { files }), 't').content;
+    assert.equal(content.length, 1 + LIMITS.reportNamedFiles);
+    assert.deepEqual(content.slice(1, 4).map((c) => (c as { name: string }).name), ['top.csv', 'd/f1', 'd/f2']);
   });
 });
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeEach, describe, it } from 'node:test';
 import * as vscode from 'vscode';
-import { AuditLog, silentLogger } from '../../src/core';
+import { AuditLog, LIMITS, silentLogger } from '../../src/core';
 import type { Settings } from '../../src/vscode/config';
 import type { EnvironmentView } from '../../src/vscode/environment';
 import { historyMessages, InterpreterMetadata, MAX_ROUNDS, registerParticipant } from '../../src/vscode/participant';
@@ -152,6 +152,23 @@ describe('src/vscode/participant.ts', () => {
       const shown = out.join('');
       assert.equal(shown.match(/!\[chart\]\(data:image\/png;base64,/g)?.length, 2, 'one chart per call');
       assert.equal(shown.match(/<anchor sandbox-session:\/\/[0-9a-f]{16}\/summary\.csv summary\\\.csv>/g)?.length, 1, 'a file link once, however often it changed');
+    });
+
+    it('a call that wrote 3,000 files: the model reads a short report, the chat links a few dozen and counts the rest', async () => {
+      const { ask, out, manager, sent } = setup((round) => (round === 0 ? [call('many', 'runShellCommand', { command: 'touch d/{1..3000}' })] : [text('Done.')]));
+      const key = 'chat:participant:many';
+      const history = [newTurn<vscode.ChatResponseTurn>(vscode.ChatResponseTurn, [], { metadata: { [THREAD_METADATA_KEY]: key } }, PARTICIPANT_ID)];
+      manager.session(key).creates = Array.from({ length: 3000 }, (_, i) => `d/${i + 1}.csv`);
+      await ask('make files', { history });
+      const [[, result]] = results(sent[1][sent[1].length - 1]);
+      const report = result.slice(result.indexOf('Files created or changed'));
+      assert.ok(report.length <= 2000, `the report is ${report.length} characters`);
+      assert.match(report, /3,000 files/);
+      const shown = out.join('');
+      const links = shown.match(/<anchor sandbox-session:\/\/[0-9a-f]{16}\/d\/\d+\.csv /g) ?? [];
+      assert.equal(links.length, LIMITS.reportNamedFiles);
+      assert.match(shown, /<anchor sandbox-session:\/\/[0-9a-f]{16}\/d\/1\.csv d\\\/1\\\.csv>, <anchor sandbox-session:\/\/[0-9a-f]{16}\/d\/2\.csv /, 'in the report\'s order');
+      assert.match(shown, new RegExp(`and ${(3000 - LIMITS.reportNamedFiles).toLocaleString('en-US')} more \\(the Code Interpreter sessions view lists them all\\)`));
     });
 
     it('answers the calls the user cancelled halfway under their own ids', async () => {

@@ -190,7 +190,7 @@ describe('src/vscode/tools.ts', () => {
       assert.deepEqual(attached.uploads.map((u) => [u.source.from ?? u.source.name, u.outcome.status]), [['/ws/a.csv', 'ok'], ['big.bin', 'rejected'], ['dir/b.txt', 'ok']]);
       assert.equal(bigRead, false, 'a file over the limit is never read');
       assert.deepEqual(uploadTooLarge(attached.uploads[1].outcome), { size: 5000, limit: 1000 });
-      assert.equal(attached.note, '(Attached and uploaded to /mnt/data: a.csv (3 B), dir_b.txt (1 B))');
+      assert.equal(attached.note, '(Attached and uploaded to /mnt/data: a.csv (3 B); dir_b.txt (1 B))');
       const session = manager.sessions.get('manual:1')!;
       assert.deepEqual([...session.stored.keys()].sort(), ['a.csv', 'dir_b.txt']);
       assert.equal(session.stored.get('a.csv')!.toString(), '1,2', 'the second a.csv is not uploaded over the first');

@@ -8,6 +8,7 @@
  * entry names pip only. Pure logic: no Docker, no vscode.
  */
 import { ExecutionRecord, Output, streamText } from '../notebook/nbformat';
+import { LIMITS } from '../policy/limits';
 import { ENV_DIR_NAME, ENV_FILES } from './spec';
 
 export interface PackageHint {
@@ -387,6 +388,14 @@ function fromStderr(stderr: string): PackageHint | undefined {
  * Undefined when nothing is missing, or the name cannot be told.
  */
 export function findPackageHint(record: ExecutionRecord, exitCode?: number): PackageHint | undefined {
+  const hint = findHint(record, exitCode);
+  // The names come from what the code printed or raised: one longer than any real module, command or
+  // project is no hint (it would be repeated, whole, in the text a model reads).
+  const fits = (name: string | undefined) => name === undefined || name.length <= LIMITS.maxHintNameChars;
+  return hint && fits(hint.missing) && fits(hint.apt) && fits(hint.pip) ? hint : undefined;
+}
+
+function findHint(record: ExecutionRecord, exitCode?: number): PackageHint | undefined {
   for (const o of record.outputs) {
     const hint = fromError(o);
     if (hint) return resolvePip(hint, record.code);

@@ -10,6 +10,16 @@ export const LIMITS = {
   /** Characters of stdout / stderr in the text a model sees; head and tail are kept. */
   modelStdoutChars: 4_000,
   modelStderrChars: 2_000,
+  /**
+   * Characters of an execution's other outputs together (results, displays, image lines, errors; each
+   * cut as stdout or stderr is): past it the first and the last are kept, those between counted.
+   */
+  modelOutputsChars: 12_000,
+  /**
+   * Characters of any tool's text, the last bound whatever a tool put together (each part has its own,
+   * smaller one; readSessionFile's maxReadChars is the largest).
+   */
+  maxToolTextChars: 250_000,
   /** readSessionFile: lines per call. */
   maxReadLines: 2_000,
   defaultReadLines: 2_000,
@@ -27,6 +37,19 @@ export const LIMITS = {
   maxPathChars: 4_096,
   /** After an interrupt, how long the kernel gets to stop before it is killed and restarted. */
   interruptGraceMs: 3_000,
+  /**
+   * File reports (the files a call created or changed, in the text a model sees, tools/filesReport.ts):
+   * at most this many files named, each name cut to this many characters (control characters escaped)...
+   */
+  reportNamedFiles: 30,
+  reportNameChars: 120,
+  /** ...the rest counted by folder, at most this many folders (a folder's name cut to this many characters)... */
+  reportFolders: 8,
+  reportFolderChars: 60,
+  /** ...and the whole report held to this many characters, whatever the names. */
+  reportChars: 2_000,
+  /** Characters of a module, command or package name a missing-package hint may name. */
+  maxHintNameChars: 100,
   /** Images (PNG) handed to a model per tool result. */
   maxImagesPerResult: 8,
   /** Executions remembered per session for the panel and notebook export. */
@@ -44,6 +67,8 @@ export const LIMITS = {
   maxGlobChars: 200,
   /** listSessionFiles: entries written out in the text a model sees (the counts cover them all). */
   maxListEntriesShown: 1_000,
+  /** listSessionFiles and searchSessionFiles: characters of the rows written out (names escaped; long ones make fewer rows). */
+  maxListingChars: 100_000,
   /** getSessionFile: bytes of an image handed to a (vision) model. */
   maxImageBytes: 5 * 1024 * 1024,
   /** Bytes of one line of the kernel's or helper's JSON-lines channel (one output, base64 included). */
@@ -72,8 +97,6 @@ export const LIMITS = {
   resourcePage: 500,
   /** MCP: characters of a thread key a tool argument may name. */
   maxThreadChars: 200,
-  /** MCP: resource links per tool result (a result that touched more files says so in its text). */
-  maxResourceLinks: 50,
   /** MCP: characters of text one progress message carries (the tail is kept). */
   maxProgressChars: 2_000,
 } as const;

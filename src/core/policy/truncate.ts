@@ -30,3 +30,37 @@ export function formatBytes(bytes: number): string {
   }
   return `${value >= 10 ? value.toFixed(0) : value.toFixed(1)} ${units[unit]}`;
 }
+
+/**
+ * Characters a file name may not carry into a model's text as they are: C0 and C1 controls and DEL
+ * (a newline would start a line of its own, an ANSI escape would recolour a terminal), line and
+ * paragraph separators, bidirectional overrides and marks, the byte-order mark, and lone UTF-16
+ * surrogates (a name's non-UTF-8 byte, as Python's surrogateescape hands it over).
+ */
+const UNSAFE_IN_NAME = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069\ufeff]|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/g;
+
+const NAMED_ESCAPES: Record<string, string> = { '\n': '\\n', '\r': '\\r', '\t': '\\t' };
+
+/**
+ * An untrusted name (a session path) as a model may read it: on one line, each unsafe character
+ * escaped (`\n`, `\x1b`, `\u202e`; a non-UTF-8 byte as `\xff`), and cut in the middle to
+ * `maxChars` (head and tail kept, `…` between) so its extension stays visible. A plain name is
+ * returned unchanged.
+ */
+export function nameForModel(name: string, maxChars: number): string {
+  const escaped = name.replace(UNSAFE_IN_NAME, (ch) => {
+    const named = NAMED_ESCAPES[ch];
+    if (named) return named;
+    const c = ch.charCodeAt(0);
+    if (c >= 0xdc80 && c <= 0xdcff) return `\\x${(c - 0xdc00).toString(16).padStart(2, '0')}`;
+    return c < 0x100 ? `\\x${c.toString(16).padStart(2, '0')}` : `\\u${c.toString(16).padStart(4, '0')}`;
+  });
+  if (escaped.length <= maxChars) return escaped;
+  const budget = Math.max(0, maxChars - 1);
+  let head = Math.ceil(budget * 0.6);
+  let tail = budget - head;
+  // Never half a surrogate pair (lone ones were escaped above).
+  if (head > 0 && /[\ud800-\udbff]/.test(escaped[head - 1])) head--;
+  if (tail > 0 && /[\udc00-\udfff]/.test(escaped[escaped.length - tail])) tail--;
+  return escaped.slice(0, head) + '…' + (tail > 0 ? escaped.slice(escaped.length - tail) : '');
+}

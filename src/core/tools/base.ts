@@ -1,5 +1,7 @@
 import { errorMessage, InterpreterError } from '../errors';
 import { streamText } from '../notebook/nbformat';
+import { LIMITS } from '../policy/limits';
+import { truncateMiddle } from '../policy/truncate';
 import { Session } from '../session/session';
 import { ToolContext } from './context';
 import { outcome, ToolOutcome, ToolStatus } from './outcome';
@@ -49,10 +51,10 @@ export async function runTool(
   let result: ToolOutcome | undefined;
   try {
     session = ctx.manager.session(ctx.threadKey);
-    result = await act(session);
+    result = bounded(await act(session));
     return result;
   } catch (err) {
-    result = outcomeOfError(tool, err);
+    result = bounded(outcomeOfError(tool, err));
     if (!(err instanceof InterpreterError)) ctx.manager.log.error(err as Error);
     return result;
   } finally {
@@ -86,6 +88,14 @@ export async function runTool(
         });
     }
   }
+}
+
+/**
+ * The last bound on what a model reads, whatever a tool put together: each part of a text has its own
+ * smaller limit; this one holds even if some part was missed.
+ */
+function bounded(o: ToolOutcome): ToolOutcome {
+  return o.text.length <= LIMITS.maxToolTextChars ? o : { ...o, text: truncateMiddle(o.text, LIMITS.maxToolTextChars) };
 }
 
 /** A call refused before it reached a tool (an unknown name, arguments a protocol refuses): audited like any other. */

@@ -3,10 +3,11 @@ import { basename, dirname } from 'node:path';
 import { InputError } from '../errors';
 import { LIMITS } from '../policy/limits';
 import { validateSessionPath } from '../policy/paths';
-import { formatBytes, truncateMiddle } from '../policy/truncate';
+import { formatBytes, nameForModel, truncateMiddle } from '../policy/truncate';
 import { validateInteger, validateString } from '../policy/validate';
 import { ToolContext } from './context';
 import { outcomeOfError, runTool } from './base';
+import { filesReport } from './filesReport';
 import { mimeFromName } from './mime';
 import { outcome, ToolFile, ToolImage, ToolOutcome } from './outcome';
 import { Session } from '../session/session';
@@ -60,9 +61,10 @@ export function searchSessionFiles(input: SearchInput, ctx: ToolContext): Promis
     const path = input?.path ? validateSessionPath(input.path, { allowRoot: true }) : undefined;
     const glob = validateString(input?.glob, 'glob', { optional: true, maxChars: LIMITS.maxGlobChars });
     const r = await session.files.search(pattern, { path, glob, max: LIMITS.maxSearchMatches });
-    const lines = r.matches.map((m) => `${m.path}:${m.line}: ${truncateMiddle(m.text.replace(/\r?\n$/, ''), LIMITS.maxMatchLineChars)}`);
+    const lines = fitLines(r.matches.map((m) => `${nameForModel(m.path, LIMITS.maxPathChars)}:${m.line}: ${truncateMiddle(m.text.replace(/\r?\n$/, ''), LIMITS.maxMatchLineChars)}`));
     const head = r.matches.length === 0 ? `No matches for /${pattern}/.` : `${r.matches.length} match${r.matches.length === 1 ? '' : 'es'}${r.truncated ? ` (stopped at the limit of ${LIMITS.maxSearchMatches}; narrow the pattern, path or glob)` : ''}:`;
-    return outcome('searchSessionFiles', 'ok', [head, ...lines].join('\n'), { data: r });
+    const cut = lines.length < r.matches.length ? `[${r.matches.length - lines.length} more matches not shown here; narrow the pattern, path or glob]` : '';
+    return outcome('searchSessionFiles', 'ok', [head, ...lines, cut].filter(Boolean).join('\n'), { data: r });
   });
 }
 
@@ -71,7 +73,12 @@ export function listSessionFiles(input: ListInput, ctx: ToolContext): Promise<To
     const path = validateSessionPath(input?.path, { allowRoot: true });
     const r = await session.files.list(path, LIMITS.maxListEntries);
     const files = r.entries.filter((e) => e.type !== 'dir');
-    const shown = r.entries.slice(0, LIMITS.maxListEntriesShown).map((e) => (e.type === 'dir' ? `${e.path}/` : `${e.path}\t${formatBytes(e.size)}\t${mimeFromName(e.path)}\t${e.mtime}`));
+    const shown = fitLines(
+      r.entries.slice(0, LIMITS.maxListEntriesShown).map((e) => {
+        const name = nameForModel(e.path, LIMITS.maxPathChars);
+        return e.type === 'dir' ? `${name}/` : `${name}\t${formatBytes(e.size)}\t${mimeFromName(e.path)}\t${e.mtime}`;
+      }),
+    );
     const total = files.reduce((n, e) => n + e.size, 0);
     const head = r.entries.length === 0 ? `/mnt/data${path === '.' ? '' : '/' + path} is empty.` : `${files.length} file${files.length === 1 ? '' : 's'} (${formatBytes(total)}) in /mnt/data${path === '.' ? '' : '/' + path}:`;
     const tail = r.truncated || r.entries.length > shown.length ? `[listing cut at ${shown.length} of ${r.entries.length}${r.truncated ? '+' : ''} entries; list a subfolder]` : '';
@@ -80,6 +87,18 @@ export function listSessionFiles(input: ListInput, ctx: ToolContext): Promise<To
       files: files.map((e) => ({ path: e.path, size: e.size, type: mimeFromName(e.path) })),
     });
   });
+}
+
+/** The first lines that fit in LIMITS.maxListingChars together (a listing's or a search's rows). */
+function fitLines(lines: readonly string[]): string[] {
+  let used = 0;
+  const out: string[] = [];
+  for (const line of lines) {
+    used += line.length + 1;
+    if (used > LIMITS.maxListingChars) break;
+    out.push(line);
+  }
+  return out;
 }
 
 export function getSessionFile(input: GetFileInput, ctx: ToolContext): Promise<ToolOutcome> {
@@ -212,7 +231,8 @@ export async function attachFiles(sources: readonly UploadSource[], ctx: ToolCon
     uploads.push({ source, outcome: await uploadFile(source, ctx) });
   }
   const uploaded = uploads.flatMap((u) => (u.outcome.status === 'ok' ? u.outcome.files : []));
-  const note = uploaded.length ? `(Attached and uploaded to /mnt/data: ${uploaded.map((f) => `${f.path} (${formatBytes(f.size)})`).join(', ')})` : undefined;
+  // Bounded like every file report: a few named, the rest counted by folder.
+  const note = uploaded.length ? `(${filesReport(uploaded, { heading: 'Attached and uploaded to /mnt/data: ', detail: 'size' }).text})` : undefined;
   return { uploads, note };
 }
 

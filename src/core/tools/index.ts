@@ -10,6 +10,8 @@ export * from './base';
 export * from './context';
 export * from './execute';
 export * from './files';
+export { filesReport, FILES_HEADING, reportOrder } from './filesReport';
+export type { FilesReport, FilesReportOptions } from './filesReport';
 export { mimeFromName, isImageData } from './mime';
 export * from './outcome';
 export * from './schemas';

@@ -1,9 +1,10 @@
 import { ExecutionRecord, ExecutionStatus, mimeText, Output, streamText } from '../notebook/nbformat';
 import { ATTACHED_IMAGE_MIMES, bundleText, hasImage } from '../notebook/plaintext';
 import { LIMITS } from '../policy/limits';
-import { formatBytes, truncateMiddle } from '../policy/truncate';
+import { truncateMiddle } from '../policy/truncate';
 import { findPackageHint, hintText, PackageHint } from '../environment/hints';
 import { ExecutionResult } from '../session/session';
+import { filesReport } from './filesReport';
 import { isImageData, mimeFromName } from './mime';
 
 /** How a tool call ended. `rejected`: bad input; `unavailable`: Docker or the sandbox failed. */
@@ -92,6 +93,37 @@ export function imagesOf(outputs: readonly Output[]): ToolImage[] {
   return images;
 }
 
+/**
+ * Items (each already cut) held to `budget` characters together: as many as fit from the start
+ * (three fifths of it) and from the end (the rest: the result and the error come last), and one
+ * line for those between.
+ */
+export function keepEnds(items: readonly string[], budget: number): string[] {
+  const size = (list: readonly string[]) => list.reduce((n, t) => n + t.length + 1, 0);
+  if (size(items) <= budget) return [...items];
+  const headBudget = Math.floor(budget * 0.6);
+  const head: string[] = [];
+  let used = 0;
+  for (const item of items) {
+    const cut = truncateMiddle(item, Math.max(0, headBudget - 200));
+    if (used + cut.length + 1 > headBudget && head.length > 0) break;
+    head.push(cut);
+    used += cut.length + 1;
+  }
+  const tail: string[] = [];
+  used = 0;
+  for (let i = items.length - 1; i >= head.length; i--) {
+    const cut = truncateMiddle(items[i], Math.max(0, budget - headBudget - 200));
+    if (used + cut.length + 1 > budget - headBudget && tail.length > 0) break;
+    tail.unshift(cut);
+    used += cut.length + 1;
+  }
+  const between = items.length - head.length - tail.length;
+  if (between === 0) return [...head, ...tail];
+  const skipped = items.slice(head.length, items.length - tail.length).reduce((n, t) => n + t.length, 0);
+  return [...head, `[... ${between.toLocaleString('en-US')} more output${between === 1 ? '' : 's'} (${skipped.toLocaleString('en-US')} characters) not shown here; the output panel shows every output ...]`, ...tail];
+}
+
 /** Shape an execution into the text a model reads: cut streams, results, errors, images, files, notes. */
 export function describeExecution(tool: string, result: ExecutionResult, timeoutSeconds: number, extraLines: string[] = []): ToolOutcome {
   const { record, notes, streams, gaps } = result;
@@ -108,26 +140,34 @@ export function describeExecution(tool: string, result: ExecutionResult, timeout
   if (stderr) {
     lines.push('stderr:\n' + truncateMiddle(stderr.replace(/\n$/, ''), LIMITS.modelStderrChars, streams.stderr?.savedTo ?? undefined, gaps.stderr ?? 0));
   }
+  // Results, displays, pictures and errors in their order, each cut; together held to a budget
+  // (a loop of display() calls makes thousands), the first and the last kept.
+  const rich: string[] = [];
   let imageCount = 0;
   for (const o of record.outputs) {
     if (o.output_type === 'execute_result' || o.output_type === 'display_data') {
       if (hasImage(o.data)) {
         imageCount++;
-        lines.push(`[image ${imageCount}: a chart/picture is attached to this result]`);
+        rich.push(
+          imageCount <= LIMITS.maxImagesPerResult
+            ? `[image ${imageCount}: a chart/picture is attached to this result]`
+            : `[image ${imageCount}: a chart/picture, not attached (at most ${LIMITS.maxImagesPerResult} a result); the output panel shows it]`,
+        );
       } else {
         const text = bundleText(o.data);
         const prefix = o.output_type === 'execute_result' ? `Out[${o.execution_count ?? ''}]: ` : '';
-        if (text) lines.push(prefix + truncateMiddle(text, LIMITS.modelStdoutChars));
+        if (text) rich.push(prefix + truncateMiddle(text, LIMITS.modelStdoutChars));
       }
     } else if (o.output_type === 'error') {
       const tb = o.traceback.join('\n');
-      lines.push(truncateMiddle(tb || `${o.ename}: ${o.evalue}`, LIMITS.modelStderrChars));
+      rich.push(truncateMiddle(tb || `${o.ename}: ${o.evalue}`, LIMITS.modelStderrChars));
     }
   }
+  lines.push(...keepEnds(rich, LIMITS.modelOutputsChars));
   const files = record.files.map((f) => ({ path: f.path, size: f.size, type: f.type ?? mimeFromName(f.path), change: f.change }));
-  if (files.length) {
-    lines.push('Files created or changed in /mnt/data: ' + files.map((f) => `${f.path} (${formatBytes(f.size)}, ${f.type}, ${f.change})`).join('; '));
-  }
+  // Named up to a few dozen, the rest counted by folder: the whole list is `files`, not the text.
+  const report = filesReport(files).text;
+  if (report) lines.push(report);
   const hint = record.status === 'ok' && record.kind !== 'shell' ? undefined : findPackageHint(record, result.exitCode);
   if (hint) lines.push(hintText(hint));
   lines.push(...extraLines, ...notes);
