@@ -29,6 +29,7 @@ from connection import UCRED, Connection, spawn  # noqa: E402
 from diag import diag  # noqa: E402
 from fdio import dumps  # noqa: E402
 from kernels import KernelManager  # noqa: E402
+from prepared import SpareShell  # noqa: E402
 from limits import DATA_ROOT  # noqa: E402
 
 SOCKET_PATH = "/tmp/.sbx-agent.sock"
@@ -39,6 +40,7 @@ class Agent:
     def __init__(self):
         self.kernels = KernelManager(self)
         self.changes = ChangeTracker(log=diag)  # what each call changed in /mnt/data
+        self.spare_shell = SpareShell(log=diag)  # a bash started ahead of the next shell command
         self.lock = threading.Lock()
         self.connections = set()
         self.listener = None
@@ -160,6 +162,7 @@ def main():
     agent = Agent()
     agent.listen()
     agent.changes.start()
+    agent.spare_shell.refill()
     spawn(agent.housekeeping)
     agent.serve()
 

@@ -9,6 +9,7 @@ import select
 import stat
 import struct
 import threading
+import time
 
 from limits import DATA_ROOT, OUTPUTS_DIR, TRACK_CAP, WATCH_CAP
 from walk import diff_files, iso_time, snapshot_files, snapshot_usage
@@ -21,6 +22,7 @@ IN_ONLYDIR, IN_DONT_FOLLOW, IN_EXCL_UNLINK = 0x01000000, 0x02000000, 0x04000000
 WATCH_MASK = (IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE
               | IN_DELETE | IN_ONLYDIR | IN_DONT_FOLLOW | IN_EXCL_UNLINK)
 EVENT = struct.Struct("iIII")  # struct inotify_event: wd, mask, cookie, len (then the name)
+BATCH_SECONDS = 0.2
 
 
 class ChangeTracker:
@@ -72,6 +74,10 @@ class ChangeTracker:
         poller.register(self.fd, select.POLLIN)
         while True:
             poller.poll()
+            # In batches: a code's burst of writes is read at once (the kernel merges repeated
+            # events meanwhile), not one wake-up each, which took CPU from the code itself. The
+            # queue (16,384 events) overflowing meanwhile only means one walk at the next call.
+            time.sleep(BATCH_SECONDS)
             with self.lock:
                 self._drain()
 

@@ -214,8 +214,9 @@ class Connection:
     def run_shell(self, req_id, exec_id, command, timeout, cancel):
         try:
             killed = runner.run_shell(exec_id, command, timeout, self, cancel, roots=shell_roots,
-                                      changes=self.agent.changes)
+                                      changes=self.agent.changes, spare=self.agent.spare_shell)
             reap_run(killed)
+            self.agent.spare_shell.refill()
         except Refusal as exc:
             self.answer(req_id, error=str(exc))
         except OSError as exc:

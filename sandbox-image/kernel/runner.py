@@ -136,16 +136,18 @@ def parse_shell_request(request):
     return exec_id, command, timeout
 
 
-def run_shell(exec_id, command, timeout, channel, cancel, roots=None, changes=None):
+def run_shell(exec_id, command, timeout, channel, cancel, roots=None, changes=None, spare=None):
     """Runs `bash -c command` in /mnt/data in a new session, streaming started/output/stream_gap/
     done to `channel` (anything with send(obj)), until it ends, times out or `cancel` is set; then
     kills every process of the run. The session agent (agent.py) runs shell commands with it.
 
     `roots(table)` names the processes whose descendants belong to the run besides bash's own (see
     run_processes). `changes` (the agent's ChangeTracker) tells what the command changed; without
-    it /mnt/data is walked before and after. Returns the set of pids killed at the end (the caller
-    reaps them)."""
-    marker_value = f"{safe_filename_part(exec_id)}-{os.urandom(8).hex()}"
+    it /mnt/data is walked before and after. `spare` (prepared.SpareShell): a bash started ahead
+    runs it when one is ready. Returns the set of pids killed at the end (the caller reaps them)."""
+    prepared = spare.take(command) if spare is not None else None
+    marker_value = (prepared.marker_value if prepared is not None
+                    else f"{safe_filename_part(exec_id)}-{os.urandom(8).hex()}")
     marker = f"SBX_RUN_ID={marker_value}".encode()
     env = dict(os.environ, SBX_RUN_ID=marker_value)
     os.makedirs(env.get("HOME", "/tmp/home"), exist_ok=True)
@@ -155,19 +157,24 @@ def run_shell(exec_id, command, timeout, channel, cancel, roots=None, changes=No
     fds, write_ends = {}, []
     pidfd = None
     try:
-        for name in ("stdout", "stderr"):
-            r, w = os.pipe()
-            fds[r] = name
-            write_ends.append(w)
-            set_pipe_size(w)
-            set_nonblocking(r)
-        started = time.monotonic()
-        proc = subprocess.Popen(["bash", "-c", command], cwd=DATA_ROOT, env=env,
-                                stdin=subprocess.DEVNULL, stdout=write_ends[0],
-                                stderr=write_ends[1], start_new_session=True)
-        for w in write_ends:
-            os.close(w)
-        write_ends = []
+        if prepared is not None:
+            fds, proc = prepared.fds, prepared.proc
+            started = time.monotonic()
+            prepared.run(command)
+        else:
+            for name in ("stdout", "stderr"):
+                r, w = os.pipe()
+                fds[r] = name
+                write_ends.append(w)
+                set_pipe_size(w)
+                set_nonblocking(r)
+            started = time.monotonic()
+            proc = subprocess.Popen(["bash", "-c", command], cwd=DATA_ROOT, env=env,
+                                    stdin=subprocess.DEVNULL, stdout=write_ends[0],
+                                    stderr=write_ends[1], start_new_session=True)
+            for w in write_ends:
+                os.close(w)
+            write_ends = []
         status = None
         try:
             channel.send({"type": "started", "id": exec_id, "pid": proc.pid, "pgid": proc.pid})
