@@ -22,7 +22,7 @@ IN_ONLYDIR, IN_DONT_FOLLOW, IN_EXCL_UNLINK = 0x01000000, 0x02000000, 0x04000000
 WATCH_MASK = (IN_MODIFY | IN_ATTRIB | IN_CLOSE_WRITE | IN_MOVED_FROM | IN_MOVED_TO | IN_CREATE
               | IN_DELETE | IN_ONLYDIR | IN_DONT_FOLLOW | IN_EXCL_UNLINK)
 EVENT = struct.Struct("iIII")  # struct inotify_event: wd, mask, cookie, len (then the name)
-BATCH_SECONDS = 0.2
+BATCH_SECONDS = 0.05
 
 
 class ChangeTracker:
@@ -48,6 +48,7 @@ class ChangeTracker:
         self.total = 0
         self.wds = {}             # watch descriptor -> its folder, relative ("" or "a/b/")
         self.touched = set()      # paths changed since they were last looked at
+        self.call = None          # while a call runs: path -> "created" | "modified"
 
     # -- set-up ---------------------------------------------------------------------------------------
     def start(self):
@@ -155,6 +156,8 @@ class ChangeTracker:
 
     def _event(self, wd, mask, name):
         if mask & IN_Q_OVERFLOW:
+            if self.exact:
+                self.log("changes: the inotify queue overflowed; /mnt/data is walked once")
             self.exact = False  # events were lost: rebuilt at the next call
             return
         if mask & IN_IGNORED:
@@ -188,10 +191,9 @@ class ChangeTracker:
         if old:
             self.total -= old[0]
 
-    def _look(self, report):
-        """Brings the touched paths into the view; with `report`, the `files` entries of `done`
-        (created or modified regular files, by path)."""
-        changes = []
+    def _look(self):
+        """Brings the touched paths into the view; while a call runs, notes what it changed (a file
+        created during the call stays "created", one created and removed is not reported)."""
         for rel in sorted(self.touched):
             try:
                 st = os.lstat(os.path.join(self.root, rel))
@@ -199,12 +201,23 @@ class ChangeTracker:
                 st = None
             if st is None or not stat.S_ISREG(st.st_mode):
                 self._forget(rel)
+                if self.call is not None:
+                    self.call.pop(rel, None)
                 continue
             old = self._record(rel, st)
-            if report and (old is None or old[:2] != (st.st_size, st.st_mtime_ns)):
-                changes.append({"path": rel, "size": st.st_size, "mtime": iso_time(st.st_mtime),
-                                "change": "created" if old is None else "modified"})
+            if self.call is not None and (old is None or old[:2] != (st.st_size, st.st_mtime_ns)):
+                self.call.setdefault(rel, "created" if old is None else "modified")
         self.touched.clear()
+
+    def _report(self):
+        """The `files` entries of the call that ends (regular files still there, by path)."""
+        changes = []
+        for rel, change in sorted(self.call.items()):
+            found = self.files.get(rel)
+            if found is not None:
+                changes.append({"path": rel, "size": found[0], "mtime": iso_time(found[2]),
+                                "change": change})
+        self.call = None
         return changes
 
     # -- what the agent asks ----------------------------------------------------------------------------
@@ -213,28 +226,38 @@ class ChangeTracker:
         the walk of /mnt/data as it was (the fallback)."""
         self.ready.wait()
         with self.lock:
+            self.call = None
             if self.fd is not None and not self.exact and not self.too_big:
                 self._rebuild()
             if self.exact:
                 self._drain()
-                self._look(report=False)  # changed between calls (by nobody's call): not reported
+                self._look()  # changed between calls (by nobody's call): not reported
                 if self.exact:
+                    self.call = {}
                     return None
             return snapshot_files(self.root)
 
     def end(self, mark):
         """(files changed since begin(), bytes in /mnt/data or None when unknown)."""
         with self.lock:
-            if mark is None and self.exact:
-                self._drain()
-                changes = self._look(report=True)
-                if self.exact:
-                    return changes, self.total
-            after = snapshot_files(self.root)
-            if mark is None:  # inotify failed during the call: what it saw, as far as it goes
-                changes = self._look(report=True)
-                return changes, snapshot_usage(after)
-            return diff_files(mark, after), snapshot_usage(after)
+            if mark is not None:
+                after = snapshot_files(self.root)
+                return diff_files(mark, after), snapshot_usage(after)
+            if self.call is None:
+                self.call = {}
+            self._drain()
+            self._look()
+            if not self.exact:
+                # Events were lost during the call (a queue overflow): what they would have said is
+                # what differs between the view and a walk now. The view is rebuilt at the next call.
+                after = snapshot_files(self.root, cap=self.track_cap + self.watch_cap)
+                for rel, (size, mtime_ns, _) in after.items():
+                    old = self.files.get(rel)
+                    if old is None or old[:2] != (size, mtime_ns):
+                        self.call.setdefault(rel, "created" if old is None else "modified")
+                self.files = dict(after)
+                self.total = sum(size for size, _, _ in after.values())
+            return self._report(), self.total
 
     def note(self, rel):
         """A write from outside the sandbox (Docker's archive API) at rel: look at it now."""
@@ -242,7 +265,7 @@ class ChangeTracker:
         with self.lock:
             self._drain()
             self.touched.add(rel.strip("/"))
-            self._look(report=False)
+            self._look()
 
     def usage(self):
         """{"bytes", "files"} of /mnt/data from the view (saved outputs included), or None when the
@@ -252,7 +275,7 @@ class ChangeTracker:
             if not self.exact:
                 return None
             self._drain()
-            self._look(report=False)
+            self._look()
             outputs_bytes = outputs_files = 0
             stack = [os.path.join(self.root, OUTPUTS_DIR)]
             while stack:

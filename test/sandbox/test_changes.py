@@ -85,7 +85,7 @@ def test_past_its_caps_it_walks_around_each_call_as_before(tmp_path):
     assert usage == 5 + 1 + 1
 
 
-def test_a_queue_overflow_rebuilds_the_view_at_the_next_call(tmp_path):
+def test_a_queue_overflow_between_calls_rebuilds_the_view_at_the_next_call(tmp_path):
     t = tracker(tmp_path)
     with t.lock:
         t._event(-1, changes.IN_Q_OVERFLOW, "")
@@ -94,3 +94,34 @@ def test_a_queue_overflow_rebuilds_the_view_at_the_next_call(tmp_path):
     mark = t.begin()                        # rebuilt by one walk
     assert mark is None and t.exact
     assert t.usage()["files"] == 1
+
+
+def test_a_usage_question_during_a_call_loses_nothing_of_its_report(tmp_path):
+    t = tracker(tmp_path)
+    mark = t.begin()
+    for i in range(5):
+        write(tmp_path, f"a/{i}.txt")
+    assert t.usage()["files"] == 5          # the quota poll, while the code runs
+    write(tmp_path, "b.txt")
+    write(tmp_path, "a/0.txt", "more")
+    report, usage = t.end(mark)
+    assert paths(report) == [("a/0.txt", "created")] + [(f"a/{i}.txt", "created") for i in range(1, 5)] + [("b.txt", "created")]
+    assert usage == 5 + 1 + 4
+
+
+def test_events_lost_during_a_call_still_give_its_whole_report(tmp_path):
+    write(tmp_path, "old.txt", "1")
+    t = tracker(tmp_path)
+    mark = t.begin()
+    write(tmp_path, "seen.txt")
+    t.usage()                               # seen before the loss
+    write(tmp_path, "old.txt", "22")
+    write(tmp_path, "unseen/x.txt")
+    with t.lock:
+        t._drain()
+        t.touched.clear()                   # as if these events were never delivered
+        t._event(-1, changes.IN_Q_OVERFLOW, "")
+    report, usage = t.end(mark)
+    assert paths(report) == [("old.txt", "modified"), ("seen.txt", "created"), ("unseen/x.txt", "created")]
+    assert usage == 3 + 1 + 1
+    assert t.begin() is None and t.exact    # rebuilt by one walk at the next call
