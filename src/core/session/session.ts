@@ -169,7 +169,7 @@ export class Session extends EventEmitter<SessionEvents> implements AsyncDisposa
       return await use(channel);
     } catch (err) {
       if (channel?.open || err instanceof InputError) throw err;
-      const lost = await this.reports.callLost(what);
+      const lost = await this.reports.callLost(what, err);
       // Not attached while the container runs: the attach itself failed, and its error says why.
       throw !channel && lost.running ? err : lost.error;
     }
