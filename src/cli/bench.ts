@@ -66,8 +66,11 @@ export async function runBench(opts: BenchOptions): Promise<Record<string, unkno
   const runtimes = opts.runtime ? [opts.runtime] : ['runc'];
   if (!opts.runtime) {
     const probe = createCore({ poolSize: 0 });
-    if (Object.keys((await probe.docker.info()).Runtimes ?? {}).includes('runsc')) runtimes.push('runsc');
-    probe.docker.close();
+    try {
+      if (Object.keys((await probe.docker.info()).Runtimes ?? {}).includes('runsc')) runtimes.push('runsc');
+    } finally {
+      probe.docker.close();
+    }
   }
   const results: Record<string, unknown> = { date: new Date().toISOString(), quick: opts.quick, runtimes: {} as Record<string, unknown> };
   for (const runtime of runtimes) {
@@ -86,8 +89,8 @@ async function benchRuntime(opts: BenchOptions, runtime: string): Promise<Record
   const base = createCore({ idleStopMinutes: 0, poolSize: 0, sandbox });
   const image = await base.ready((l) => log(`[image] ${l}`));
   results.image = image;
-  const threads: Array<[Core, string]> = [];
-  const ctxFor = (core: Core, thread: string): ToolContext => {
+  const threads: Array<[Pick<Core, 'manager'>, string]> = [];
+  const ctxFor = (core: Pick<Core, 'manager'>, thread: string): ToolContext => {
     threads.push([core, thread]);
     return { manager: core.manager, threadKey: thread, caller: 'cli', host: { resolveRead: async (p) => p, resolveWrite: async (p) => p } };
   };
@@ -118,18 +121,12 @@ async function benchRuntime(opts: BenchOptions, runtime: string): Promise<Record
 
     // 1. Warm first result in a new thread (pool hit).
     log('1. warm first result in a new thread (pool)');
-    const pooled = createCore({ idleStopMinutes: 0, poolSize: 1, sandbox });
-    pooled.manager.startPool();
-    const warm: number[] = [];
-    for (let i = 0; i < n(20, 5); i++) {
-      if (!(await pooled.manager.pool!.whenReady())) throw new Error('the warm pool did not fill');
-      await new Promise((r) => setTimeout(r, 500)); // let the refill settle so it does not share the CPU
+    const warm = await warmFirstResults(createCore({ idleStopMinutes: 0, poolSize: 1, sandbox }), n(20, 5), async (pooled) => {
       const ctx = ctxFor(pooled, newThread());
       const [ms] = await timed(() => py(ctx, 'print(1)'));
-      warm.push(ms);
       await pooled.manager.delete(ctx.threadKey);
-    }
-    await pooled.manager[Symbol.asyncDispose]();
+      return ms;
+    });
     results.warmFirstResult = stats(warm);
 
     // 2. Cold first result (no pool): container + kernel start.
@@ -303,6 +300,27 @@ async function benchRuntime(opts: BenchOptions, runtime: string): Promise<Record
     await base.manager[Symbol.asyncDispose]();
   }
   return results;
+}
+
+/**
+ * A new thread's first result on a pool hit, `times` times (`firstResult` runs one and says how long
+ * it took). The pooled core is disposed whatever happens: a failed step must not leave its warm
+ * containers and connections behind (they would keep the process alive, and the pool's containers
+ * would wait for their watchdog).
+ */
+export async function warmFirstResults(pooled: Pick<Core, 'manager'>, times: number, firstResult: (core: Pick<Core, 'manager'>) => Promise<number>): Promise<number[]> {
+  try {
+    pooled.manager.startPool();
+    const warm: number[] = [];
+    for (let i = 0; i < times; i++) {
+      if (!(await pooled.manager.pool!.whenReady())) throw new Error('the warm pool did not fill');
+      await new Promise((r) => setTimeout(r, 500)); // let the refill settle so it does not share the CPU
+      warm.push(await firstResult(pooled));
+    }
+    return warm;
+  } finally {
+    await pooled.manager[Symbol.asyncDispose]();
+  }
 }
 
 /**

@@ -23,8 +23,8 @@ export class InterpreterError extends Error {
 }
 
 export class InputError extends InterpreterError {
-  constructor(message: string, fix?: string) {
-    super(message, 'input', fix);
+  constructor(message: string, fix?: string, options?: { cause?: unknown }) {
+    super(message, 'input', fix, options);
     this.name = 'InputError';
   }
 }

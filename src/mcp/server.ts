@@ -98,7 +98,7 @@ class HostRoots {
     return this.server.listRoots(undefined, { timeout: TIMINGS.rootsListTimeoutMs }).then(
       (r) => rootPaths(r.roots),
       (err) => {
-        throw new InfrastructureError(`The MCP client did not answer roots/list: ${errorMessage(err)}`, 'Retry; if it persists, check the client.');
+        throw new InfrastructureError(`The MCP client did not answer roots/list: ${errorMessage(err)}`, 'Retry; if it persists, check the client.', { cause: err });
       },
     );
   }

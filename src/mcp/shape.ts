@@ -204,8 +204,8 @@ export function parseSessionFileUri(uri: string): { thread: string; path: string
       .split('/')
       .map((s) => decodeComponent(s))
       .join('/');
-  } catch {
-    throw new InputError(`'${uri}' is not a valid URI (bad percent-encoding).`);
+  } catch (err) {
+    throw new InputError(`'${uri}' is not a valid URI (bad percent-encoding).`, undefined, { cause: err });
   }
   if (raw.length > LIMITS.maxPathChars) throw new InputError(`The path in '${uri}' is too long.`);
   return { thread, path: validateSessionPath(raw) };

@@ -100,6 +100,35 @@ describe('session container', () => {
     assert.notEqual(session.kernelPid, pid);
   });
 
+  it('a call racing a delete says the session was deleted, and brings nothing back', async () => {
+    const ctx = toolContext(c, threadKey('race'));
+    const session = c.manager.session(ctx.threadKey);
+    await executePythonCode({ pythonCode: '1' }, ctx);
+    // The delete lands between the call taking its turn and reaching the kernel.
+    let deleting: Promise<void> | undefined;
+    session.once('execution-start', () => (deleting = session.delete()));
+    const o = await executePythonCode({ pythonCode: 'print("ran")' }, ctx);
+    await deleting;
+    assert.equal(o.status, 'unavailable', o.text);
+    assert.match(o.text, /session was deleted during the call/);
+    assert.doesNotMatch(o.text, /TypeError|Cannot read properties|ran/);
+    assert.equal(await c.docker.inspectContainer(session.names.container), undefined, 'no container made again for the deleted thread');
+    assert.equal(await c.docker.volumeExists(session.names.volume), undefined, 'nor a volume');
+  });
+
+  it('a running call whose session is deleted says so', async () => {
+    const ctx = toolContext(c, threadKey('race-running'));
+    const session = c.manager.session(ctx.threadKey);
+    await executePythonCode({ pythonCode: '1' }, ctx);
+    const running = executePythonCode({ pythonCode: 'import time\ntime.sleep(30)' }, ctx);
+    await new Promise((r) => setTimeout(r, 1000));
+    await session.delete();
+    const o = await running;
+    assert.notEqual(o.status, 'ok', o.text);
+    assert.match(o.text, /session was deleted during the call/);
+    assert.equal(await c.docker.inspectContainer(session.names.container), undefined);
+  });
+
   it("hands an old thread's files (uid 1000, from before uid 65532) to the sandbox user on first use", async () => {
     const thread = threadKey('migrate');
     const names = sessionNames(thread);

@@ -126,6 +126,7 @@ describe('engine resolution (the Docker CLI order)', () => {
         assert.match(err.message, /context "gone" named by DOCKER_CONTEXT does not exist/);
         assert.ok(err.message.includes(join(cfg, 'contexts', 'meta', contextDigest('gone'), 'meta.json')));
         assert.match(err.fix ?? '', /docker context use default/);
+        assert.equal((err.cause as NodeJS.ErrnoException)?.code, 'ENOENT', 'the failed read is kept as the cause');
         return true;
       },
     );
@@ -136,7 +137,10 @@ describe('engine resolution (the Docker CLI order)', () => {
   it('a broken config.json is an error, a missing one is not', () => {
     const broken = dockerConfig();
     writeFileSync(join(broken, 'config.json'), '{ not json');
-    assert.throws(() => resolveEngine({ env: { DOCKER_CONFIG: broken }, home: HOME }), /config\.json cannot be read/);
+    assert.throws(
+      () => resolveEngine({ env: { DOCKER_CONFIG: broken }, home: HOME }),
+      (err: unknown) => err instanceof InfrastructureError && /config\.json cannot be read/.test(err.message) && err.cause instanceof SyntaxError,
+    );
     assert.equal(resolveEngine({ env: { DOCKER_CONFIG: join(broken, 'absent') }, home: HOME, platform: 'linux' }).source, 'default');
   });
 

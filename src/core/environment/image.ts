@@ -155,7 +155,7 @@ export class EnvironmentImage implements ImageSource {
       try {
         this.spec = readEnvironment(dir, this.base.tag);
       } catch (err) {
-        this.specError = err instanceof InterpreterError ? err : new InfrastructureError(`Reading the sandbox environment in ${dir} failed: ${errorMessage(err)}`, 'Check the folder\'s permissions.');
+        this.specError = err instanceof InterpreterError ? err : new InfrastructureError(`Reading the sandbox environment in ${dir} failed: ${errorMessage(err)}`, 'Check the folder\'s permissions.', { cause: err });
       }
     }
     if (this.tag !== before || this.specError) this.resolvedTag = undefined;
@@ -224,7 +224,7 @@ export class EnvironmentImage implements ImageSource {
     try {
       await this.buildSpec(spec, onProgress, noCache);
     } catch (err) {
-      const error = err instanceof InterpreterError ? err : new InfrastructureError(errorMessage(err));
+      const error = err instanceof InterpreterError ? err : new InfrastructureError(errorMessage(err), undefined, { cause: err });
       this.failures.set(this.tag, error);
       await this.fallBack(spec, error, 'failed');
       return error;

@@ -49,6 +49,7 @@ export class KernelClient {
       throw new InfrastructureError(
         `The Python kernel could not start: ${(err as Error).message}${tail ? `\n${tail}` : ''}`,
         'Rebuild the sandbox image (code-interpreter image build) and try again.',
+        { cause: err },
       );
     } finally {
       clearTimeout(timer);

@@ -165,6 +165,7 @@ function readContext(name: string, origin: string, configDir: string, platform: 
         ? `The Docker context "${name}" named by ${origin} does not exist: there is no ${metaPath}.`
         : `The Docker context "${name}" named by ${origin} cannot be read: ${metaPath}: ${(err as Error).message}.`,
       `List the contexts with \`docker context ls\` and choose one (\`docker context use default\`), or set DOCKER_HOST or the codeInterpreter.dockerHost setting.`,
+      { cause: err },
     );
   }
   const endpoint = meta.Endpoints?.docker;
@@ -222,7 +223,7 @@ export function resolveEngine(options: EngineOptions = {}): EngineEndpoint {
       config = JSON.parse(readFileSync(configFile, 'utf8')) as { currentContext?: string };
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
-        throw new InfrastructureError(`The Docker config ${configFile} cannot be read: ${(err as Error).message}.`, 'Fix or remove the file (the Docker CLI reads it too), or set DOCKER_HOST.');
+        throw new InfrastructureError(`The Docker config ${configFile} cannot be read: ${(err as Error).message}.`, 'Fix or remove the file (the Docker CLI reads it too), or set DOCKER_HOST.', { cause: err });
       }
     }
     name = config.currentContext?.trim();

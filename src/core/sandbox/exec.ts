@@ -119,6 +119,16 @@ export async function runThrowaway(api: Dockerode, image: string, cmd: string[],
       stdout.end();
       stderr.end();
     });
+    // A stream that breaks without ending (the engine went away, the connection dropped) fails the
+    // call with its error: the output would be cut short, and waiting for its end would never settle.
+    stream.on('error', (err: Error) => {
+      stdout.destroy(err);
+      stderr.destroy(err);
+    });
+    stream.on('close', () => {
+      stdout.end();
+      stderr.end();
+    });
     await container.start();
     const [out, err, waited] = await Promise.all([collect(stdout, maxBytes), collect(stderr, maxBytes), container.wait() as Promise<{ StatusCode?: number }>]);
     return { exitCode: waited.StatusCode ?? null, stdout: out, stderr: err };

@@ -112,7 +112,7 @@ function childSocket(child: ChildProcessWithoutNullStreams, target: string): Ssh
     if (stderr.length < 4096) stderr += d.toString('utf8');
   });
   child.on('error', (err: NodeJS.ErrnoException) => {
-    const e = Object.assign(new Error(err.code === 'ENOENT' ? `the ssh client was not found (${err.message})` : `ssh could not start: ${err.message}`), { code: 'ESSH' });
+    const e = Object.assign(new Error(err.code === 'ENOENT' ? `the ssh client was not found (${err.message})` : `ssh could not start: ${err.message}`, { cause: err }), { code: 'ESSH' });
     socket.destroy(e);
   });
   // End the stream only once ssh has exited, so that a failed login (its output ends before its

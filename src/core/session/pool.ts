@@ -1,4 +1,5 @@
 import { v4 as uuid } from 'uuid';
+import { errorMessage } from '../errors';
 import { AgentChannel } from '../kernel/channel';
 import { KernelClient } from '../kernel/client';
 import { Logger } from '../log';
@@ -148,8 +149,7 @@ export class WarmPool implements AsyncDisposable {
       }
       return { containerId, name, volume, channel, image };
     } catch (err) {
-      await docker.removeContainer(containerId).catch(() => undefined);
-      await docker.removeVolume(volume).catch(() => undefined);
+      await removeLogged(docker, this.deps.log, { container: containerId, volume }, 'a pool container that did not start');
       throw err;
     }
   }
@@ -157,8 +157,7 @@ export class WarmPool implements AsyncDisposable {
   /** Remove an unclaimed entry and its volume. */
   async discard(entry: PoolEntry): Promise<void> {
     entry.channel.close();
-    await this.deps.docker.removeContainer(entry.containerId).catch(() => undefined);
-    await this.deps.docker.removeVolume(entry.volume).catch(() => undefined);
+    await removeLogged(this.deps.docker, this.deps.log, { container: entry.containerId, volume: entry.volume }, `pool container ${entry.name}`);
   }
 
   /** Remove pool containers (and their volumes) that are stopped: left by processes that died. */
@@ -166,12 +165,16 @@ export class WarmPool implements AsyncDisposable {
     const stale = (await docker.listContainers([`${LABELS.managed}=true`, `${LABELS.role}=pool`])).filter(
       (c) => c.State !== 'running' && (c.Names?.[0] ?? '').replace(/^\//, '').startsWith(POOL_PREFIX),
     );
+    let removed = 0;
     for (const c of stale) {
-      await docker.removeContainer(c.Id).catch(() => undefined);
-      for (const m of c.Mounts ?? []) if (m.Name) await docker.removeVolume(m.Name).catch(() => undefined);
+      const name = (c.Names?.[0] ?? '').replace(/^\//, '');
+      // A volume still mounted by a container that stayed cannot go either: both are tried again by the next sweep.
+      if (!(await removeLogged(docker, log, { container: c.Id }, `stale pool container ${name}`))) continue;
+      removed++;
+      for (const m of c.Mounts ?? []) if (m.Name) await removeLogged(docker, log, { volume: m.Name }, `stale pool container ${name}`);
     }
-    if (stale.length) log.info(`warm pool: removed ${stale.length} stale pool container(s)`);
-    return stale.length;
+    if (removed) log.info(`warm pool: removed ${removed} stale pool container(s)`);
+    return removed;
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
@@ -180,4 +183,30 @@ export class WarmPool implements AsyncDisposable {
     await Promise.all(entries.map((e) => this.discard(e)));
     while (this.inFlight.size) await Promise.allSettled([...this.inFlight]);
   }
+}
+
+/**
+ * Remove a pool container and its volume (each that is given), logging each failure with what it was
+ * and why: a leftover is swept later (sweep, prune), but nobody would learn why it was left. Never
+ * throws; resolves with whether everything went.
+ */
+async function removeLogged(docker: DockerClient, log: Logger, what: { container?: string; volume?: string }, of: string): Promise<boolean> {
+  let ok = true;
+  if (what.container) {
+    try {
+      await docker.removeContainer(what.container);
+    } catch (err) {
+      ok = false;
+      log.warn(`warm pool: could not remove ${of} (container ${what.container.slice(0, 12)}): ${errorMessage(err)}`);
+    }
+  }
+  if (what.volume) {
+    try {
+      await docker.removeVolume(what.volume);
+    } catch (err) {
+      ok = false;
+      log.warn(`warm pool: could not remove the volume ${what.volume} of ${of}: ${errorMessage(err)}`);
+    }
+  }
+  return ok;
 }

@@ -69,12 +69,12 @@ export class LossReports {
    * Docker's own error when the engine is unreachable, else whether the container is still running
    * and the error that says which of the two stopped.
    */
-  async callLost(what: string): Promise<{ running: boolean; error: Error }> {
+  async callLost(what: string, cause?: unknown): Promise<{ running: boolean; error: Error }> {
     await this.docker.ping();
     const c = await this.docker.inspectContainer(this.container).catch(() => undefined);
     const running = !!c?.State?.Running;
     const where = running ? "The sandbox's session agent stopped" : 'The sandbox container stopped';
-    return { running, error: new InfrastructureError(`${where} during the call (${what}).`, 'Try again; the next call starts it again.') };
+    return { running, error: new InfrastructureError(`${where} during the call (${what}).`, 'Try again; the next call starts it again.', { cause }) };
   }
 
   /**

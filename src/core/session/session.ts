@@ -20,6 +20,12 @@ export type { SessionState } from './provisioner';
 import type { ExecutionResult, ExecutionStart, RunOptions, SessionDeps, SessionEvents } from './types';
 export type { ExecutionResult, ExecutionStart, RunOptions, SessionDeps, SessionEvents } from './types';
 
+/** Why this process let go of a session's channel. */
+type DropReason = 'deleted' | 'stopped' | 'detached';
+
+/** A call's session was deleted, stopped or let go of by this process while the call was under way. */
+class SessionDroppedError extends InfrastructureError {}
+
 /**
  * One chat thread's sandbox: a container, its /mnt/data volume, and one channel to its session
  * agent, which owns the Python kernel (so variables outlive this process). Calls are queued one at
@@ -34,6 +40,12 @@ export class Session extends EventEmitter<SessionEvents> implements AsyncDisposa
   private readonly reports: LossReports;
   private readonly monitor: ResourceMonitor;
   private channel?: AgentChannel;
+  /**
+   * How many times this process let go of the channel (delete, stop, detach), and why it last did: a
+   * call notes the count when it starts, and one that finds it changed says why it cannot go on.
+   */
+  private drops = 0;
+  private lastDrop?: DropReason;
   private attaching?: Promise<AgentChannel>;
   private kernel?: KernelClient;
   /** The kernel whose variables this thread's caller has seen (a different one means they are gone). */
@@ -67,7 +79,6 @@ export class Session extends EventEmitter<SessionEvents> implements AsyncDisposa
       container: names.container,
       diskQuotaBytes: deps.config.diskQuotaMb * 1024 * 1024,
       diskUsage: () => channelOpen()?.request<{ bytes: number }>({ type: 'call', argv: ['usage'] }),
-      log: this.log,
     });
   }
 
@@ -162,16 +173,57 @@ export class Session extends EventEmitter<SessionEvents> implements AsyncDisposa
    * the container or its agent. A refusal from the sandbox passes through as it is.
    */
   private async overChannel<T>(what: string, use: (channel: AgentChannel) => Promise<T>): Promise<T> {
+    const held = this.drops;
     let channel: AgentChannel | undefined;
     try {
       channel = await this.ensureChannel();
-      this.touch();
-      return await use(channel);
     } catch (err) {
-      if (channel?.open || err instanceof InputError) throw err;
-      const lost = await this.reports.callLost(what);
+      if (err instanceof InputError) throw err;
+      const dropped = this.droppedError(held, what, false, err);
+      if (dropped) throw dropped;
+      const lost = await this.reports.callLost(what, err);
       // Not attached while the container runs: the attach itself failed, and its error says why.
-      throw !channel && lost.running ? err : lost.error;
+      throw lost.running ? err : lost.error;
+    }
+    this.touch();
+    return this.onChannel(what, channel, held, () => use(channel));
+  }
+
+  /**
+   * Use a channel this call already holds (never attaching again: a session deleted under the call
+   * must not come back); when it breaks, say why — this process let go of it (deleted, stopped,
+   * detached), or Docker, the container or its agent stopped.
+   */
+  private async onChannel<T>(what: string, channel: AgentChannel, held: number, use: () => Promise<T>): Promise<T> {
+    try {
+      this.checkHeld(held, what, false);
+      return await use();
+    } catch (err) {
+      if (err instanceof SessionDroppedError) throw err;
+      const dropped = this.droppedError(held, what, true, err);
+      if (dropped) throw dropped;
+      if (channel.open || err instanceof InputError) throw err;
+      throw (await this.reports.callLost(what, err)).error;
+    }
+  }
+
+  /** Throw when this process let go of the session (deleted, stopped, detached) since a call noted `held`. */
+  private checkHeld(held: number, what: string, started: boolean): void {
+    const dropped = this.droppedError(held, what, started);
+    if (dropped) throw dropped;
+  }
+
+  private droppedError(held: number, what: string, started: boolean, cause?: unknown): SessionDroppedError | undefined {
+    const reason = this.drops !== held ? this.lastDrop : undefined;
+    if (!reason) return undefined;
+    const ran = started ? `the ${what} was stopped` : `the ${what} did not run`;
+    switch (reason) {
+      case 'deleted':
+        return new SessionDroppedError(`The session was deleted during the call: ${ran}, and its files in /mnt/data are gone.`, 'Run it again: a new session starts, with an empty /mnt/data.', { cause });
+      case 'stopped':
+        return new SessionDroppedError(`The session was stopped during the call: ${ran}; files in /mnt/data are kept.`, 'Run it again: the next call starts the session again.', { cause });
+      case 'detached':
+        return new SessionDroppedError(`This process let go of the session during the call (it is closing): ${ran}; the sandbox and its files are kept.`, 'Run it again.', { cause });
     }
   }
 
@@ -202,8 +254,9 @@ export class Session extends EventEmitter<SessionEvents> implements AsyncDisposa
   }
 
   /** The part every call shares: the queue, the start event, live outputs, the quota watch, the record. */
-  private runCall(kind: ExecutionKind, code: string, opts: RunOptions, run: (channel: AgentChannel, id: string, o: RunOptions) => Promise<ChannelRunResult>, explain: (r: ChannelRunResult, notes: string[]) => Promise<void>): Promise<ExecutionResult> {
+  private runCall(kind: ExecutionKind, code: string, opts: RunOptions, run: (channel: AgentChannel, id: string, held: number, o: RunOptions) => Promise<ChannelRunResult>, explain: (r: ChannelRunResult, notes: string[]) => Promise<void>): Promise<ExecutionResult> {
     return this.exclusive(async () => {
+      const held = this.drops;
       const channel = await this.overChannel(kind === 'shell' ? 'command' : 'execution', async (c) => c);
       const notes = this.container.takeNotes();
       const id = uuid();
@@ -215,10 +268,12 @@ export class Session extends EventEmitter<SessionEvents> implements AsyncDisposa
         () => controller.abort(),
         () => void this.closeIfStopped(channel),
       );
+      const what = kind === 'shell' ? 'command' : 'execution';
       let r: ChannelRunResult;
       let stoppedByQuota: boolean;
       try {
-        r = await run(channel, id, {
+        this.checkHeld(held, what, false);
+        r = await run(channel, id, held, {
           timeoutMs: opts.timeoutMs,
           signal: controller.signal,
           onOutput: (o) => {
@@ -226,10 +281,14 @@ export class Session extends EventEmitter<SessionEvents> implements AsyncDisposa
             this.emit('output', id, o);
           },
         });
+      } catch (err) {
+        throw err instanceof SessionDroppedError ? err : (this.droppedError(held, what, true, err) ?? err);
       } finally {
         this.running = undefined;
         stoppedByQuota = stopWatching();
       }
+      // Deleted (or let go of) under the call: its result means nothing, and no record is kept of it.
+      this.checkHeld(held, what, true);
       await explain(r, notes);
       return this.conclude({ id, kind, code, started, r, notes, stoppedByQuota });
     });
@@ -251,9 +310,9 @@ export class Session extends EventEmitter<SessionEvents> implements AsyncDisposa
       kind,
       code,
       opts,
-      async (_channel, id, o) => {
-        const kernel = this.kernel!;
-        const state = await this.overChannel('execution', () => kernel.start());
+      async (channel, id, held, o) => {
+        const kernel = this.kernelOn(channel, held, 'execution');
+        const state = await this.onChannel('execution', channel, held, () => kernel.start());
         atStart = state.cgroup;
         const r = await kernel.execute(id, code, { ...o, graceMs: LIMITS.interruptGraceMs });
         return r;
@@ -277,7 +336,7 @@ export class Session extends EventEmitter<SessionEvents> implements AsyncDisposa
       'shell',
       command,
       opts,
-      (channel, id, o) => runShellOnChannel(channel, this.deps.docker, this.container.containerId!, id, command, o),
+      (channel, id, _held, o) => runShellOnChannel(channel, this.deps.docker, channel.containerId, id, command, o),
       async (r, notes) => {
         const said = await this.reports.shellEnd(r);
         if (said) notes.push(said);
@@ -315,17 +374,26 @@ export class Session extends EventEmitter<SessionEvents> implements AsyncDisposa
   /** Restart the Python kernel (variables are lost, files kept). */
   restartKernel(): Promise<void> {
     return this.exclusive(async () => {
-      await this.ensureChannel();
-      const state = await this.kernel!.restart();
+      const held = this.drops;
+      const channel = await this.overChannel('kernel restart', async (c) => c);
+      const kernel = this.kernelOn(channel, held, 'kernel restart');
+      const state = await this.onChannel('kernel restart', channel, held, () => kernel.restart());
       this.knownKernel = state.kernelId ?? undefined;
     });
+  }
+
+  /** The kernel client of the channel a call holds; an error saying why when this process let go of it. */
+  private kernelOn(channel: AgentChannel, held: number, what: string): KernelClient {
+    this.checkHeld(held, what, false);
+    if (this.channel !== channel || !this.kernel) throw new InfrastructureError(`The connection to the sandbox was replaced during the call: the ${what} did not run.`, 'Run it again.');
+    return this.kernel;
   }
 
   /** Stop the container (volume kept); the next use starts it again. */
   async stop(): Promise<void> {
     this.interrupt();
     await this.exclusive(async () => {
-      this.dropChannel();
+      this.dropChannel('stopped');
       await this.container.stop();
     });
   }
@@ -333,7 +401,7 @@ export class Session extends EventEmitter<SessionEvents> implements AsyncDisposa
   /** Remove the container and the volume: the session's files are gone. */
   async delete(): Promise<void> {
     this.interrupt();
-    this.dropChannel();
+    this.dropChannel('deleted');
     await this.container.remove();
     await this.records.clear();
     this.emit('deleted');
@@ -341,10 +409,12 @@ export class Session extends EventEmitter<SessionEvents> implements AsyncDisposa
 
   /** Close this process's connection; the container, its kernel and its variables stay. */
   async detach(): Promise<void> {
-    this.dropChannel();
+    this.dropChannel('detached');
   }
 
-  private dropChannel(): void {
+  private dropChannel(reason: DropReason): void {
+    this.drops++;
+    this.lastDrop = reason;
     this.channel?.close();
     this.channel = undefined;
     this.kernel = undefined;

@@ -195,8 +195,8 @@ export function uploadFileToSession(input: UploadInput, ctx: ToolContext): Promi
     let info;
     try {
       info = await stat(hostPath);
-    } catch {
-      throw new InputError(`'${source}' was not found.`, 'Give the path of an existing file in the workspace.');
+    } catch (err) {
+      throw new InputError(`'${source}' was not found.`, 'Give the path of an existing file in the workspace.', { cause: err });
     }
     if (!info.isFile()) throw new InputError(`'${source}' is not a regular file.`);
     return store(session, destination, { name: basename(hostPath), size: info.size, read: () => readFile(hostPath), from: source }, ctx);
