@@ -12,7 +12,7 @@ import threading
 import time
 
 from limits import DATA_ROOT, OUTPUTS_DIR, TRACK_CAP, WATCH_CAP
-from walk import diff_files, iso_time, snapshot_files, snapshot_usage
+from walk import diff_files, folder_usage, iso_time, snapshot_files, snapshot_usage
 
 # --- inotify: what changed, at the cost of what changed ------------------------------------------
 IN_MODIFY, IN_ATTRIB, IN_CLOSE_WRITE = 0x2, 0x4, 0x8
@@ -276,17 +276,5 @@ class ChangeTracker:
                 return None
             self._drain()
             self._look()
-            outputs_bytes = outputs_files = 0
-            stack = [os.path.join(self.root, OUTPUTS_DIR)]
-            while stack:
-                try:
-                    with os.scandir(stack.pop()) as it:
-                        for child in it:
-                            if child.is_dir(follow_symlinks=False):
-                                stack.append(child.path)
-                            elif child.is_file(follow_symlinks=False):
-                                outputs_bytes += child.stat(follow_symlinks=False).st_size
-                                outputs_files += 1
-                except OSError:
-                    continue
-            return {"bytes": self.total + outputs_bytes, "files": len(self.files) + outputs_files}
+            outputs = folder_usage(os.path.join(self.root, OUTPUTS_DIR))
+            return {"bytes": self.total + outputs["bytes"], "files": len(self.files) + outputs["files"]}

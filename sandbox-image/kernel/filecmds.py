@@ -9,6 +9,7 @@ import stat
 import subprocess
 
 from limits import DATA_ROOT, LINE_CUT_CHARS, SEARCH_TEXT_CHARS
+from walk import folder_usage
 from paths import Refusal, check_real, entry, kind, open_regular, rel, resolve, resolve_parent, show
 
 READ_DEFAULT_LINES = 200
@@ -239,17 +240,4 @@ def cmd_pdfinfo(args):
 
 
 def cmd_usage(args):
-    total = files = 0
-    stack = [DATA_ROOT]
-    while stack:
-        try:
-            with os.scandir(stack.pop()) as it:
-                for child in it:
-                    if child.is_dir(follow_symlinks=False):
-                        stack.append(child.path)
-                    elif child.is_file(follow_symlinks=False):
-                        total += child.stat(follow_symlinks=False).st_size
-                        files += 1
-        except OSError:
-            continue
-    return {"bytes": total, "files": files}
+    return folder_usage(DATA_ROOT)

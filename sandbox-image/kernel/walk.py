@@ -65,3 +65,21 @@ def diff_files(before, after):
                         "change": change})
     changes.sort(key=lambda c: c["path"])
     return changes
+
+
+def folder_usage(root):
+    """{"bytes", "files"}: the regular files under root, every one (symbolic links not followed)."""
+    total = files = 0
+    stack = [root]
+    while stack:
+        try:
+            with os.scandir(stack.pop()) as it:
+                for child in it:
+                    if child.is_dir(follow_symlinks=False):
+                        stack.append(child.path)
+                    elif child.is_file(follow_symlinks=False):
+                        total += child.stat(follow_symlinks=False).st_size
+                        files += 1
+        except OSError:
+            continue
+    return {"bytes": total, "files": files}
